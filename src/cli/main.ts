@@ -1,0 +1,40 @@
+/**
+ * `crossvpc` entry point: dispatches to one module per command under ./commands/.
+ * Each command module exports `run(argv: string[]): Promise<number>` (the exit code) and `summary`.
+ */
+export interface CommandModule {
+  summary: string;
+  run(argv: string[]): Promise<number>;
+}
+
+const commands: Record<string, () => Promise<CommandModule>> = {
+  sandbox: () => import('./commands/sandbox.js'),
+  worker: () => import('./commands/worker.js'),
+  provision: () => import('./commands/provision.js'),
+};
+
+function usage(): string {
+  return [
+    'usage: crossvpc <command> [options]   (crossvpc <command> --help for its options)',
+    '',
+    'commands:',
+    ...Object.keys(commands).map((name) => `  ${name}`),
+    '',
+    'exit codes: 0 success, 1 operation failed, 2 bad usage or configuration, 3 rolled back',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${usage()}\n`);
+    return name ? 0 : 2;
+  }
+  const load = commands[name];
+  if (!load) {
+    process.stderr.write(`crossvpc: unknown command "${name}"\n${usage()}\n`);
+    return 2;
+  }
+  const mod = await load();
+  return mod.run(rest);
+}
