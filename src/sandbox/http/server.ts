@@ -1,0 +1,238 @@
+/**
+ * One node:http server per emulated service. Pipeline per request: read body → route (method + path pattern,
+ * operation name) → authenticate → faults (latency, error/throttle) → handler → reply (or reset the socket
+ * for `drop-response`) → call log.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Authenticator } from '../auth/authenticator.js';
+import type { CallLog } from '../call-log.js';
+import type { FaultInjector, TerminalFault } from '../faults/fault-injector.js';
+import { gatewayError, HttpError, type Reply, type RequestContext, type RouteDef, type ServiceName } from './types.js';
+
+const MAX_BODY = 12 * 1024 * 1024;
+
+interface RouteShape {
+  method: string;
+  pattern: string;
+}
+
+export interface CompiledRoute<R extends RouteShape = RouteDef> {
+  def: R;
+  regex: RegExp;
+  names: string[];
+}
+
+export function compileRoutes<R extends RouteShape>(routes: readonly R[]): CompiledRoute<R>[] {
+  return routes.map((def) => {
+    const names: string[] = [];
+    const source = def.pattern
+      .split('/')
+      .map((seg) => {
+        const m = /^\{([^}]+)\}$/.exec(seg);
+        if (m) {
+          names.push(m[1] ?? '');
+          return '([^/]+)';
+        }
+        return seg.replace(/[.+?^${}()|[\]\\*]/g, '\\$&');
+      })
+      .join('/');
+    return { def, regex: new RegExp(`^${source}/?$`), names };
+  });
+}
+
+export function matchRoute<R extends RouteShape>(
+  routes: readonly CompiledRoute<R>[],
+  method: string,
+  path: string,
+): { route: CompiledRoute<R>; params: Record<string, string> } | undefined {
+  for (const route of routes) {
+    if (route.def.method !== method) continue;
+    const m = route.regex.exec(path);
+    if (!m) continue;
+    const params: Record<string, string> = {};
+    route.names.forEach((n, i) => {
+      params[n] = decodeURIComponent(m[i + 1] ?? '');
+    });
+    return { route, params };
+  }
+  return undefined;
+}
+
+export async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > MAX_BODY) throw new HttpError(413, { error_code: 'APIGW.0201', error_msg: 'Request entity too large' });
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function sendJson(res: ServerResponse, reply: Reply, requestId: string): void {
+  const headers: Record<string, string> = { 'X-Request-Id': requestId, ...reply.headers };
+  if (reply.status === 204 || reply.body === undefined) {
+    res.writeHead(reply.status, headers);
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(reply.body);
+  res.writeHead(reply.status, { 'Content-Type': 'application/json;charset=UTF-8', 'Content-Length': String(Buffer.byteLength(text)), ...headers });
+  res.end(text);
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function listen(server: Server, host: string, port: number): Promise<RunningServer> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${addr.port}`,
+    port: addr.port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export interface ServiceServerOptions {
+  service: ServiceName;
+  host: string;
+  port: number;
+  routes: readonly RouteDef[];
+  authenticator: Authenticator;
+  faults: FaultInjector;
+  callLog: CallLog;
+  /** Scenario latency for this call (ms). */
+  latencyMs: () => number;
+  /** The service's error body for an injected `error` fault. */
+  errorBody: (ctx: RequestContext, status: number, code: string | undefined, message: string | undefined) => unknown;
+  /** The service's body for an unexpected exception (500). */
+  internalError: (ctx: RequestContext, err: unknown) => HttpError;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function throttleError(fault: Extract<TerminalFault, { kind: 'throttle' }>, requestId: string): HttpError {
+  switch (fault.style) {
+    case 'vpcep':
+      return new HttpError(400, { error_code: 'EndPoint.0022', error_msg: 'The number of requests exceeded the limit.' });
+    case 'apigw':
+      return gatewayError(429, 'APIGW.0308', 'The throttling threshold has been reached: policy user over ratelimit,limit:10,time:1 second', requestId);
+    case 'dms':
+      return new HttpError(404, { error_code: 'DMS.10240407', error_msg: 'The request is too frequent. Flow control is being performed.' });
+  }
+}
+
+export async function startServiceServer(opts: ServiceServerOptions): Promise<RunningServer> {
+  const routes = compileRoutes(opts.routes);
+  const server = createServer((req, res) => {
+    void handle(req, res);
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = Date.now();
+    const requestId = randomUUID().replaceAll('-', '');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? `${opts.host}`}`);
+    const path = url.pathname;
+    const ctx: RequestContext = {
+      service: opts.service,
+      operation: `${opts.service}.unknown`,
+      method,
+      url,
+      path,
+      query: url.searchParams,
+      params: {},
+      headers: req.headers,
+      rawBody: '',
+      requestId,
+      principal: undefined,
+      fate: 'normal',
+      fateError: undefined,
+    };
+    let status = '500';
+    const fired: string[] = [];
+    try {
+      let reply: Reply;
+      let drop = false;
+      try {
+        ctx.rawBody = await readBody(req);
+        const found = matchRoute(routes, method, path);
+        if (!found) throw gatewayError(404, 'APIGW.0101', 'The API does not exist or has not been published in the environment', requestId);
+        ctx.operation = found.route.def.operation;
+        ctx.params = found.params;
+        if (found.route.def.auth) {
+          ctx.principal = opts.authenticator.authenticate({ method, url, headers: req.headers, rawBody: ctx.rawBody, requestId });
+        }
+        const decision = opts.faults.decide({ service: opts.service, operation: ctx.operation, method, path, account: ctx.principal?.account.name });
+        fired.push(...decision.fired);
+        const wait = opts.latencyMs() + decision.latencyMs;
+        if (wait > 0) await sleep(wait);
+        if (decision.terminal?.kind === 'throttle') throw throttleError(decision.terminal, requestId);
+        if (decision.terminal?.kind === 'error') {
+          const t = decision.terminal;
+          throw new HttpError(t.status, t.body !== undefined ? t.body : opts.errorBody(ctx, t.status, t.code, t.message));
+        }
+        ctx.fate = decision.fate;
+        ctx.fateError = decision.fateError;
+        drop = decision.dropResponse;
+        reply = await found.route.def.handler(ctx);
+      } catch (err) {
+        if (err instanceof HttpError) reply = { status: err.status, body: err.body, headers: err.headers };
+        else {
+          const e = opts.internalError(ctx, err);
+          process.stderr.write(`sandbox ${opts.service} ${ctx.operation}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+          reply = { status: e.status, body: e.body, headers: e.headers };
+        }
+      }
+      if (drop) {
+        status = 'dropped';
+        req.socket.resetAndDestroy();
+        return;
+      }
+      status = String(reply.status);
+      sendJson(res, reply, requestId);
+    } finally {
+      opts.callLog.add({
+        at: new Date(started).toISOString(),
+        service: opts.service,
+        operation: ctx.operation,
+        method,
+        path,
+        status,
+        account: ctx.principal?.account.name,
+        durationMs: Date.now() - started,
+        faults: fired,
+        requestId,
+      });
+    }
+  }
+
+  return listen(server, opts.host, opts.port);
+}
+
+/** Parses the JSON body; `invalid` builds the service's error for a missing or malformed body. */
+export function jsonBody(ctx: RequestContext, invalid: (message: string) => HttpError): unknown {
+  if (ctx.rawBody.trim() === '') throw invalid('The request body is empty.');
+  try {
+    return JSON.parse(ctx.rawBody) as unknown;
+  } catch {
+    throw invalid('The request body is not valid JSON.');
+  }
+}

@@ -1,0 +1,294 @@
+/**
+ * `startSandbox(options)`: loads the scenario, builds the world, starts the data plane and its Kafka
+ * instances, then one HTTP server per service (IAM, VPCEP, DMS, VPC) and the admin API, all on
+ * `127.A.0.1` (Address plan), and returns the ready line plus handles for tests.
+ */
+import { createServer, type AddressInfo } from 'node:net';
+import { startAdminServer } from './admin/admin-api.js';
+import { Authenticator } from './auth/authenticator.js';
+import { TokenStore } from './auth/token-store.js';
+import { CallLog } from './call-log.js';
+import type { SandboxContext, ServiceUrls } from './context.js';
+import type { DataPlane, KafkaInstanceSpec } from './data-plane.js';
+import { FaultInjector } from './faults/fault-injector.js';
+import { startServiceServer, type RunningServer } from './http/server.js';
+import { HttpError, type RouteDef, type ServiceName } from './http/types.js';
+import { Scheduler } from './lifecycle/scheduler.js';
+import { VpcepLifecycle } from './lifecycle/vpcep-lifecycle.js';
+import { DEFAULT_ADDRESS_PREFIX, loadScenario, validateAddressPrefix, type ScenarioSource } from './scenario/load.js';
+import type { Scenario } from './scenario/schema.js';
+import { dmsRoutes } from './services/dms.js';
+import { iamErrorBody, iamRoutes } from './services/iam.js';
+import { vpcErrorBody, vpcRoutes } from './services/vpc.js';
+import { vpcepRoutes } from './services/vpcep.js';
+import { World } from './state/world.js';
+import { IdGenerator } from './util/random.js';
+
+export interface StartSandboxOptions {
+  /** `'default'`, a JSON/YAML file path, or a scenario object. Default `'default'`. */
+  scenario?: ScenarioSource;
+  /** First port: IAM N, VPCEP N+1, DMS N+2, VPC N+3, admin N+4. Default: random free ports. */
+  port?: number;
+  /** Real Kafka data plane (default true). false: the null data plane (no brokers, refusing listeners). */
+  kafka?: boolean;
+  /** `127.A` block of this sandbox. Default `127.10`. */
+  addressPrefix?: string;
+  /** Seed for generated ids, credentials and fault dice. Default: the scenario's seed. */
+  seed?: number;
+  /** Data plane to use instead of the real or null one (tests). */
+  dataPlane?: DataPlane;
+  /** Data-plane work directory (Kafka data, configs, CA). */
+  workDir?: string;
+  /** Diagnostics (default: stderr). */
+  log?: (line: string) => void;
+}
+
+export interface ReadyAccount {
+  name: string;
+  domainId: string;
+  domainName: string;
+  projectId: string;
+  projectName: string;
+  projects: { id: string; name: string }[];
+  ak: string;
+  sk: string;
+  userId: string;
+  username: string;
+  password: string;
+}
+
+export interface ReadyInstance {
+  instanceId: string;
+  name: string;
+  account: string;
+  projectId: string;
+  vpcId: string;
+  subnetId: string;
+  securityGroupId: string;
+  brokers: number;
+  security: 'PLAINTEXT' | 'SASL_SSL';
+  saslMechanisms?: string[];
+  saslUsers?: { username: string; password: string }[];
+  listeners: { listenerIp: string; port: number; portId: string }[];
+}
+
+export interface ReadyLine {
+  ready: true;
+  scenario: string;
+  region: string;
+  addressPrefix: string;
+  authUrl: string;
+  endpoints: ServiceUrls;
+  admin: string;
+  accounts: ReadyAccount[];
+  instances: ReadyInstance[];
+  clientNetworks: { account: string; projectId: string; vpcId: string; subnetId: string; cidr: string }[];
+  kafka: { enabled: boolean; caPemPath?: string };
+}
+
+export interface Sandbox {
+  ready: ReadyLine;
+  adminUrl: string;
+  urls: ServiceUrls & { admin: string };
+  scenario: Scenario;
+  /** The live world (replaced by reset). */
+  world(): World;
+  dataPlane: DataPlane;
+  faults: FaultInjector;
+  callLog: CallLog;
+  tokens: TokenStore;
+  /** Back to the scenario's initial state (closes endpoints, restores advertised IPs, clears calls, restores faults). */
+  reset(): Promise<void>;
+  /** Waits until background transitions already started have settled. */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const SERVICES: ServiceName[] = ['iam', 'vpcep', 'dms', 'vpc'];
+
+async function portIsFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, host, () => {
+      const ok = (s.address() as AddressInfo).port === port;
+      s.close(() => resolve(ok));
+    });
+  });
+}
+
+async function chooseDataPlane(options: StartSandboxOptions, prefix: string, log: (l: string) => void): Promise<DataPlane> {
+  if (options.dataPlane) return options.dataPlane;
+  const mod = await import('./dataplane/kafka-data-plane.js');
+  if (options.kafka === false) return mod.createNullDataPlane();
+  return mod.createKafkaDataPlane({ addressPrefix: prefix, ...(options.workDir ? { workDir: options.workDir } : {}), log });
+}
+
+export function instanceSpecs(world: World): KafkaInstanceSpec[] {
+  return [...world.instances.values()].map((i) => ({
+    instanceId: i.id,
+    security: i.security,
+    brokers: i.brokers.map((b) => ({ index: b.index, listenerIp: b.listenerIp, port: b.port, portId: b.portId, advertisedIp: b.listenerIp })),
+  }));
+}
+
+export async function startSandbox(options: StartSandboxOptions = {}): Promise<Sandbox> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`sandbox: ${line}\n`));
+  const prefix = validateAddressPrefix(options.addressPrefix ?? DEFAULT_ADDRESS_PREFIX);
+  const scenario = loadScenario(options.scenario ?? 'default', { addressPrefix: prefix });
+  const seed = options.seed ?? scenario.seed;
+  const host = `${prefix}.0.1`;
+  if (options.port !== undefined) {
+    for (let i = 0; i <= SERVICES.length; i++) {
+      if (!(await portIsFree(host, options.port + i))) throw new Error(`port ${options.port + i} on ${host} is in use (the sandbox needs ${options.port}..${options.port + SERVICES.length})`);
+    }
+  }
+  const newWorld = () => new World(scenario, { prefix, seed });
+  let world = newWorld();
+  const ids = new IdGenerator(seed);
+  const tokens = new TokenStore(ids);
+  const scheduler = new Scheduler();
+  const callLog = new CallLog();
+  const faults = new FaultInjector(seed, scenario.faults);
+  const dataPlane = await chooseDataPlane(options, prefix, log);
+  const servers: RunningServer[] = [];
+  const stopAll = async () => {
+    scheduler.clear();
+    await Promise.all(servers.map((s) => s.close()));
+    servers.length = 0;
+    await scheduler.idle().catch(() => undefined);
+    await dataPlane.stop();
+  };
+
+  try {
+    for (const spec of instanceSpecs(world)) await dataPlane.startInstance(spec);
+    const urls: ServiceUrls = { iam: '', vpcep: '', dms: '', vpc: '' };
+    const sb: SandboxContext = {
+      world: () => world,
+      scenario,
+      scheduler,
+      dataPlane,
+      ids,
+      tokens,
+      urls,
+      now: () => new Date(),
+      log,
+    };
+    const authenticator = new Authenticator(() => world, tokens);
+    const lifecycle = new VpcepLifecycle(sb);
+    const random = Math.random;
+    const latency = (service: ServiceName) => () => {
+      const l = scenario.latency;
+      const base = l.services[service] ?? l.baseMs;
+      return base + (l.jitterMs > 0 ? Math.floor(random() * l.jitterMs) : 0);
+    };
+    const routes: Record<ServiceName, RouteDef[]> = { iam: iamRoutes(sb), vpcep: vpcepRoutes(sb, lifecycle), dms: dmsRoutes(sb), vpc: vpcRoutes(sb) };
+    const errorBodies: Record<ServiceName, (path: string, requestId: string, status: number, code: string | undefined, message: string | undefined) => unknown> = {
+      iam: (_p, _r, status, code, message) => iamErrorBody(status, code, message),
+      vpcep: (_p, _r, _s, code, message) => ({ error_code: code ?? 'EndPoint.0001', error_msg: message ?? 'Internal error (injected).' }),
+      dms: (_p, _r, _s, code, message) => ({ error_code: code ?? 'DMS.00500000', error_msg: message ?? 'Internal error (injected).' }),
+      vpc: vpcErrorBody,
+    };
+    for (const [i, service] of SERVICES.entries()) {
+      const server = await startServiceServer({
+        service,
+        host,
+        port: options.port === undefined ? 0 : options.port + i,
+        routes: routes[service],
+        authenticator,
+        faults,
+        callLog,
+        latencyMs: latency(service),
+        errorBody: (ctx, status, code, message) => errorBodies[service](ctx.path, ctx.requestId, status, code, message),
+        internalError: (ctx, err) => new HttpError(500, errorBodies[service](ctx.path, ctx.requestId, 500, undefined, `Internal error: ${err instanceof Error ? err.message : String(err)}`)),
+      });
+      servers.push(server);
+      urls[service] = server.url;
+    }
+
+    const buildReady = (): ReadyLine => {
+      const w = world;
+      return {
+        ready: true,
+        scenario: scenario.name,
+        region: w.region,
+        addressPrefix: prefix,
+        authUrl: `${urls.iam}/v3`,
+        endpoints: { ...urls },
+        admin: adminUrl,
+        accounts: [...w.accounts.values()].map((a) => ({
+          name: a.name,
+          domainId: a.domainId,
+          domainName: a.domainName,
+          projectId: a.projects[0]?.id ?? '',
+          projectName: a.projects[0]?.name ?? '',
+          projects: a.projects.map((p) => ({ id: p.id, name: p.name })),
+          ak: a.ak,
+          sk: a.sk,
+          userId: a.userId,
+          username: a.username,
+          password: a.password,
+        })),
+        instances: [...w.instances.values()].map((i) => ({
+          instanceId: i.id,
+          name: i.name,
+          account: w.projects.get(i.projectId)?.accountName ?? '',
+          projectId: i.projectId,
+          vpcId: i.vpcId,
+          subnetId: i.subnetId,
+          securityGroupId: i.securityGroupId,
+          brokers: i.brokers.length,
+          security: i.security.protocol,
+          ...(i.security.protocol === 'SASL_SSL' ? { saslMechanisms: [...i.security.mechanisms], saslUsers: i.security.users.map((u) => ({ ...u })) } : {}),
+          listeners: i.brokers.map((b) => ({ listenerIp: b.listenerIp, port: b.port, portId: b.portId })),
+        })),
+        clientNetworks: [...w.subnets.values()]
+          .filter((s) => s.client)
+          .map((s) => ({ account: w.projects.get(s.projectId)?.accountName ?? '', projectId: s.projectId, vpcId: s.vpcId, subnetId: s.id, cidr: s.cidr })),
+        kafka: { enabled: options.kafka !== false && !options.dataPlane, ...(dataPlane.caPemPath() ? { caPemPath: dataPlane.caPemPath() } : {}) },
+      };
+    };
+
+    const reset = async () => {
+      scheduler.clear();
+      await scheduler.idle();
+      const old = world;
+      for (const ep of old.endpoints.values()) await dataPlane.closeEndpoint(ep.id);
+      for (const inst of old.instances.values()) {
+        const moved = Object.fromEntries(inst.brokers.filter((b) => b.advertisedIp !== b.listenerIp).map((b) => [b.listenerIp, b.listenerIp]));
+        if (Object.keys(moved).length > 0) await dataPlane.setAdvertisedIps(inst.id, moved);
+      }
+      world = newWorld();
+      faults.resetTo(scenario.faults, seed);
+      callLog.clear();
+    };
+
+    let adminUrl = '';
+    const admin = await startAdminServer(
+      { world: () => world, faults, callLog, ready: () => buildReady(), reset, scenarioName: scenario.name },
+      host,
+      options.port === undefined ? 0 : options.port + SERVICES.length,
+    );
+    servers.push(admin);
+    adminUrl = admin.url;
+
+    let stopped: Promise<void> | undefined;
+    return {
+      ready: buildReady(),
+      adminUrl,
+      urls: { ...urls, admin: adminUrl },
+      scenario,
+      world: () => world,
+      dataPlane,
+      faults,
+      callLog,
+      tokens,
+      reset,
+      idle: () => scheduler.idle(),
+      stop: () => (stopped ??= stopAll()),
+    };
+  } catch (err) {
+    await stopAll().catch(() => undefined);
+    throw err;
+  }
+}
