@@ -211,6 +211,24 @@ function isTopicAlreadyExists(error: unknown): boolean {
   return describeKafkaError(error).includes('TOPIC_ALREADY_EXISTS') || /already exists/i.test(describeKafkaError(error));
 }
 
+/**
+ * Leadership that is still settling (a topic created a moment ago, a broker that just re-registered its
+ * address) answers with these; they clear within seconds. A wrong advertised address never clears them,
+ * so the deadline still turns a misrouted cluster into a failure.
+ */
+const TRANSIENT_KAFKA_ERROR = /does not host this topic-partition|UNKNOWN_TOPIC_OR_PARTITION|NOT_LEADER|not the leader|LEADER_NOT_AVAILABLE|leadership election/i;
+
+async function retryWhileTransient<T>(deadline: number, work: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!TRANSIENT_KAFKA_ERROR.test(describeKafkaError(error)) || Date.now() + 500 > deadline) throw error;
+      await sleep(300);
+    }
+  }
+}
+
 export async function probeKafka(options: KafkaProbeOptions): Promise<KafkaProbeResult> {
   const started = Date.now();
   const deadline = started + options.timeoutMs;
@@ -267,23 +285,27 @@ export async function probeKafka(options: KafkaProbeOptions): Promise<KafkaProbe
 
     // 3. Produce the keyed probe message, then a canary to every partition (reaches every leader).
     producer = new Producer({ ...common, acks: ProduceAcks.ALL });
-    const sendResult = await stageRun('produce', `producing the probe message to ${options.topic}`, async () =>
-      producer!.send({
-        messages: [{ topic: options.topic, key: Buffer.from(key), value: Buffer.from(`probe ${new Date().toISOString()}`) }],
-      }),
+    const sendResult = await stageRun('produce', `producing the probe message to ${options.topic}`, () =>
+      retryWhileTransient(deadline, () =>
+        producer!.send({
+          messages: [{ topic: options.topic, key: Buffer.from(key), value: Buffer.from(`probe ${new Date().toISOString()}`) }],
+        }),
+      ),
     );
     const landed = sendResult.offsets?.[0];
     if (!landed) throw new KafkaProbeError('produce', 'the broker did not report where the message landed');
     const produced = { key, partition: landed.partition, offset: Number(landed.offset) };
-    await stageRun('produce', 'producing a canary record to every partition (one per leader broker)', async () =>
-      producer!.send({
-        messages: topicMetadata.partitions.map((_, partition) => ({
-          topic: options.topic,
-          partition,
-          key: Buffer.from(`${key}:canary`),
-          value: Buffer.from('canary'),
-        })),
-      }),
+    await stageRun('produce', 'producing a canary record to every partition (one per leader broker)', () =>
+      retryWhileTransient(deadline, () =>
+        producer!.send({
+          messages: topicMetadata.partitions.map((_, partition) => ({
+            topic: options.topic,
+            partition,
+            key: Buffer.from(`${key}:canary`),
+            value: Buffer.from('canary'),
+          })),
+        }),
+      ),
     );
 
     // 4. Read it back from the partition and offset it landed on.
