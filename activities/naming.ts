@@ -1,0 +1,40 @@
+/** Deterministic names, tags and markers by which an access finds its own resources again. */
+import type { Tag } from '../src/otc/common-schemas.js';
+
+export const TAG_ACCESS = 'crossvpc-access';
+export const TAG_PORT = 'crossvpc-port';
+/** The VPCEP service segment (must reach the brokers on 9011). */
+export const VPCEP_CIDR = '198.19.128.0/17';
+export const KAFKA_CROSSVPC_PORT = 9011;
+export const ACL_RULE_NAME_VPCEP = 'crossvpc-9011-vpcep';
+export const ACL_RULE_NAME_CLIENT = 'crossvpc-9011-client';
+
+/** Description marker of network rules this access created (`crossvpc-access=<instanceId>`). */
+export function accessMarker(instanceId: string): string {
+  return `${TAG_ACCESS}=${instanceId}`;
+}
+
+export function accessTags(instanceId: string, portId: string): Tag[] {
+  return [
+    { key: TAG_ACCESS, value: instanceId },
+    { key: TAG_PORT, value: portId },
+  ];
+}
+
+export function tagValue(tags: readonly Tag[] | null | undefined, key: string): string | undefined {
+  return tags?.find((t) => t.key === key)?.value ?? undefined;
+}
+
+/** true when the tags mark the resource as this access's (and this port's, when given). */
+export function hasAccessTags(tags: readonly Tag[] | null | undefined, instanceId: string, portId?: string): boolean {
+  if (tagValue(tags, TAG_ACCESS) !== instanceId) return false;
+  return portId === undefined || tagValue(tags, TAG_PORT) === portId;
+}
+
+/** The middle part of `{region}.{name}.{id}` (or the name itself when the API returns it bare). */
+export function shortServiceName(full: string | null | undefined): string | undefined {
+  if (!full) return undefined;
+  const parts = full.split('.');
+  if (parts.length >= 3) return parts.slice(1, -1).join('.');
+  return full;
+}

@@ -1,0 +1,153 @@
+/**
+ * `crossvpc provision --instance-id I --client-vpc-id V --client-subnet-id S [--client-domain-id D]
+ *   [--client-credentials NAME] [--client-subnet-cidr C] [--secret-ref REF --protocol SASL_SSL --mechanism M]
+ *   [--approval-gate] [--force] [--keep-on-verify-failure] --wait --json`
+ *
+ * Starts (or joins) the access `crossvpc-<instanceId>` and, with --wait, prints one JSON object when it ends:
+ * `status` (verified | rolled_back | failed), `bootstrapServers`, `ports[]`, and on failure `error`.
+ * Exit 0 only for verified; 3 rolled back; 1 failed; 2 bad usage/configuration.
+ */
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { awaitAccessOutcome, connectClient, startOrJoinAccess, temporalEnv, type ProvisionOutcome } from '../../temporal/access-client.js';
+import { parseProvisionInput, type ProvisionRequest } from '../../../workflows/input.js';
+
+export const summary = 'start (or join) the cross-VPC access of a Kafka instance and wait for its outcome';
+
+const USAGE = `usage: crossvpc provision --instance-id ID --client-vpc-id ID --client-subnet-id ID
+       [--client-domain-id ID] [--client-credentials NAME] [--client-subnet-cidr CIDR]
+       [--protocol PLAINTEXT|SASL_SSL] [--mechanism PLAIN|SCRAM-SHA-512] [--secret-ref NAME] [--topic T]
+       [--approval-gate] [--force] [--keep-on-verify-failure] [--task-queue Q] [--wait] [--json]
+env: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE`;
+
+const ArgsSchema = z
+  .object({
+    'instance-id': z.string({ error: '--instance-id is required' }),
+    'client-vpc-id': z.string({ error: '--client-vpc-id is required' }),
+    'client-subnet-id': z.string({ error: '--client-subnet-id is required' }),
+    'client-domain-id': z.string().optional(),
+    'client-credentials': z.string().optional(),
+    'client-subnet-cidr': z.string().optional(),
+    protocol: z.enum(['PLAINTEXT', 'SASL_SSL'], { error: '--protocol must be PLAINTEXT or SASL_SSL' }).optional(),
+    mechanism: z.enum(['PLAIN', 'SCRAM-SHA-512'], { error: '--mechanism must be PLAIN or SCRAM-SHA-512' }).optional(),
+    'secret-ref': z.string().optional(),
+    topic: z.string().optional(),
+    'approval-gate': z.boolean().optional(),
+    force: z.boolean().optional(),
+    'keep-on-verify-failure': z.boolean().optional(),
+    'task-queue': z.string().min(1).optional(),
+    wait: z.boolean().optional(),
+    json: z.boolean().optional(),
+    help: z.boolean().optional(),
+  })
+  .strict();
+
+export function buildRequest(a: z.infer<typeof ArgsSchema>): ProvisionRequest {
+  const verify: NonNullable<ProvisionRequest['verify']> = {};
+  if (a.protocol) verify.protocol = a.protocol;
+  if (a.mechanism) verify.mechanism = a.mechanism;
+  if (a['secret-ref']) verify.secretRef = a['secret-ref'];
+  if (a.topic) verify.topic = a.topic;
+  if (a['keep-on-verify-failure']) verify.onFailure = 'keep';
+  return {
+    instanceId: a['instance-id'],
+    clientVpcId: a['client-vpc-id'],
+    clientSubnetId: a['client-subnet-id'],
+    ...(a['client-domain-id'] ? { clientDomainId: a['client-domain-id'] } : {}),
+    ...(a['client-credentials'] ? { clientCredentials: a['client-credentials'] } : {}),
+    ...(a['client-subnet-cidr'] ? { clientSubnetCidr: a['client-subnet-cidr'] } : {}),
+    ...(a['approval-gate'] ? { approvalGate: true } : {}),
+    ...(a.force ? { force: true } : {}),
+    verify,
+  };
+}
+
+function print(json: boolean, value: unknown, text: string): void {
+  process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${text}\n`);
+}
+
+export function exitCodeOf(o: ProvisionOutcome): number {
+  return o.status === 'verified' ? 0 : o.status === 'rolled_back' ? 3 : 1;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        'instance-id': { type: 'string' },
+        'client-vpc-id': { type: 'string' },
+        'client-subnet-id': { type: 'string' },
+        'client-domain-id': { type: 'string' },
+        'client-credentials': { type: 'string' },
+        'client-subnet-cidr': { type: 'string' },
+        protocol: { type: 'string' },
+        mechanism: { type: 'string' },
+        'secret-ref': { type: 'string' },
+        topic: { type: 'string' },
+        'approval-gate': { type: 'boolean' },
+        force: { type: 'boolean' },
+        'keep-on-verify-failure': { type: 'boolean' },
+        'task-queue': { type: 'string' },
+        wait: { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
+  } catch (err) {
+    process.stderr.write(`crossvpc provision: ${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const json = values.json === true;
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const args = ArgsSchema.safeParse(values);
+  if (!args.success) {
+    const message = args.error.issues.map((i) => i.message).join('; ');
+    print(json, { status: 'failed', bootstrapServers: null, ports: [], error: { type: 'InvalidInput', message } }, `crossvpc provision: ${message}\n${USAGE}`);
+    return 2;
+  }
+  const parsed = parseProvisionInput(buildRequest(args.data));
+  if (!parsed.ok) {
+    // Map input field names back to flags in the message.
+    print(json, { status: 'failed', bootstrapServers: null, ports: [], error: { type: 'InvalidInput', message: parsed.message, fields: parsed.fields } }, `crossvpc provision: ${parsed.message}`);
+    return 2;
+  }
+  let cfg;
+  try {
+    cfg = temporalEnv();
+  } catch (err) {
+    print(json, { status: 'failed', bootstrapServers: null, ports: [], error: { type: 'ConfigError', message: (err as Error).message } }, `crossvpc provision: ${(err as Error).message}`);
+    return 2;
+  }
+  const taskQueue = args.data['task-queue'] ?? cfg.taskQueue;
+  const { client, close } = await connectClient(cfg);
+  try {
+    const handle = await startOrJoinAccess(client, taskQueue, parsed.input);
+    if (!values.wait) {
+      print(json, { status: 'started', workflowId: handle.workflowId, runId: handle.firstExecutionRunId }, `started ${handle.workflowId} (run ${handle.firstExecutionRunId})`);
+      return 0;
+    }
+    const outcome = await awaitAccessOutcome(handle);
+    const out = {
+      status: outcome.status,
+      bootstrapServers: outcome.bootstrapServers,
+      ports: outcome.ports,
+      workflowId: outcome.workflowId,
+      runId: outcome.runId,
+      ...(outcome.error ? { error: outcome.error } : {}),
+    };
+    const text =
+      outcome.status === 'verified'
+        ? `verified: bootstrap ${outcome.bootstrapServers}`
+        : `${outcome.status}: ${outcome.error?.message ?? ''}${outcome.error?.undone?.length ? `\nundone: ${outcome.error.undone.join('; ')}` : ''}`;
+    print(json, out, text);
+    return exitCodeOf(outcome);
+  } finally {
+    await close();
+  }
+}

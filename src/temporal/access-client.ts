@@ -1,0 +1,143 @@
+/**
+ * Client side of an access: start (or join) `crossvpc-<instanceId>` and turn its end into one outcome
+ * object, shared by the CLI and the tests.
+ */
+import { Client, Connection, WorkflowFailedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { z } from 'zod';
+import type { AccessFailureDetails, AccessResult } from '../../workflows/access-workflow.js';
+import { ErrorTypes } from '../../workflows/errors.js';
+import { accessWorkflowId, type ProvisionInput } from '../../workflows/input.js';
+import { CrossVpcInstanceId, CrossVpcPhase } from '../../workflows/search-attributes.js';
+
+export const PROVISION_WORKFLOW_TYPE = 'provisionCrossVpcAccess';
+
+export type OutcomeStatus = 'verified' | 'rolled_back' | 'failed';
+
+export interface PortOutcome {
+  portId: string;
+  listenerIp: string;
+  serviceId?: string;
+  serviceName?: string;
+  endpointId?: string;
+  endpointIp?: string;
+  status?: string;
+}
+
+export interface ProvisionOutcome {
+  status: OutcomeStatus;
+  workflowId: string;
+  runId: string;
+  bootstrapServers: string | null;
+  ports: PortOutcome[];
+  error?: { type: string; message: string; failedStep?: string; undone?: string[]; leftovers?: { what: string; error: string }[] };
+  result?: AccessResult;
+}
+
+const TemporalEnvSchema = z.object({
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'TEMPORAL_ADDRESS: expected host:port, e.g. 127.0.0.1:7233')
+    .default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().regex(/^[A-Za-z0-9._-]{1,255}$/, 'TEMPORAL_NAMESPACE: expected a namespace name').default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().trim().min(1, 'TEMPORAL_TASK_QUEUE: expected a non-empty task queue').default('kafka-crossvpc'),
+});
+
+export interface TemporalEnv {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+}
+
+/** TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE / TEMPORAL_TASK_QUEUE, validated (empty counts as unset). */
+export function temporalEnv(env: Readonly<Record<string, string | undefined>> = process.env): TemporalEnv {
+  const pick = (k: string): string | undefined => (env[k] === '' ? undefined : env[k]);
+  const r = TemporalEnvSchema.safeParse({
+    TEMPORAL_ADDRESS: pick('TEMPORAL_ADDRESS'),
+    TEMPORAL_NAMESPACE: pick('TEMPORAL_NAMESPACE'),
+    TEMPORAL_TASK_QUEUE: pick('TEMPORAL_TASK_QUEUE'),
+  });
+  if (!r.success) throw new Error(`invalid Temporal configuration: ${r.error.issues.map((i) => i.message).join('; ')}`);
+  return { address: r.data.TEMPORAL_ADDRESS, namespace: r.data.TEMPORAL_NAMESPACE, taskQueue: r.data.TEMPORAL_TASK_QUEUE };
+}
+
+export async function connectClient(cfg: TemporalEnv): Promise<{ client: Client; close: () => Promise<void> }> {
+  const connection = await Connection.connect({ address: cfg.address });
+  return { client: new Client({ connection, namespace: cfg.namespace }), close: () => connection.close() };
+}
+
+/**
+ * Starts the access for `input.instanceId`, or joins the run already going (`USE_EXISTING`); a closed run
+ * with the same id may be started again (re-run after success: creates nothing, re-verifies).
+ */
+export async function startOrJoinAccess(client: Client, taskQueue: string, input: ProvisionInput): Promise<WorkflowHandleWithFirstExecutionRunId> {
+  const workflowId = accessWorkflowId(input.instanceId);
+  return client.workflow.start(PROVISION_WORKFLOW_TYPE, {
+    taskQueue,
+    workflowId,
+    args: [input],
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    staticSummary: `Cross-VPC access to Kafka ${input.instanceId} from VPC ${input.clientVpcId}`,
+    staticDetails: [
+      `instance \`${input.instanceId}\``,
+      `client VPC \`${input.clientVpcId}\`, subnet \`${input.clientSubnetId}\``,
+      input.clientDomainId ? `client account \`${input.clientDomainId}\` (cross-account, credential set \`${input.clientCredentials ?? 'client'}\`)` : 'same account',
+    ].join('\n\n'),
+    typedSearchAttributes: [
+      { key: CrossVpcInstanceId, value: input.instanceId },
+      { key: CrossVpcPhase, value: 'starting' },
+    ],
+  });
+}
+
+/** Waits for the run to close and maps it to one outcome (never throws for a workflow failure). */
+export async function awaitAccessOutcome(handle: WorkflowHandleWithFirstExecutionRunId): Promise<ProvisionOutcome> {
+  const runId = handle.firstExecutionRunId;
+  const base = { workflowId: handle.workflowId, runId };
+  try {
+    const result = (await handle.result()) as AccessResult;
+    const verified = result.status === 'verified';
+    return {
+      ...base,
+      status: verified ? 'verified' : 'failed',
+      bootstrapServers: result.bootstrapServers,
+      ports: result.ports.map((p) => ({ ...p })),
+      ...(verified ? {} : { error: { type: 'Unverified', message: 'provisioned but not verified (verify.enabled = false)' } }),
+      result,
+    };
+  } catch (err) {
+    if (!(err instanceof WorkflowFailedError)) throw err;
+    return { ...base, ...outcomeOfFailure(err.cause) };
+  }
+}
+
+function outcomeOfFailure(cause: Error | undefined): Omit<ProvisionOutcome, 'workflowId' | 'runId'> {
+  const d = (cause instanceof ApplicationFailure || cause instanceof CancelledFailure ? cause.details?.[0] : undefined) as AccessFailureDetails | undefined;
+  const ports: PortOutcome[] = (d?.ports ?? []).map((p) => ({
+    portId: p.portId,
+    listenerIp: p.listenerIp,
+    status: p.status,
+    ...(p.serviceId ? { serviceId: p.serviceId } : {}),
+    ...(p.endpointId ? { endpointId: p.endpointId } : {}),
+    ...(p.endpointIp ? { endpointIp: p.endpointIp } : {}),
+  }));
+  const error = (type: string, message: string): NonNullable<ProvisionOutcome['error']> => ({
+    type,
+    message,
+    ...(d?.failedStep ? { failedStep: d.failedStep } : {}),
+    ...(d?.undone ? { undone: d.undone } : {}),
+    ...(d?.leftovers?.length ? { leftovers: d.leftovers } : {}),
+  });
+  if (cause instanceof CancelledFailure) {
+    return { status: 'rolled_back', bootstrapServers: null, ports, error: error('Cancelled', cause.message || 'cancelled') };
+  }
+  if (cause instanceof ApplicationFailure) {
+    const type = cause.type ?? 'Error';
+    const status: OutcomeStatus = type === ErrorTypes.ProvisioningRolledBack ? 'rolled_back' : 'failed';
+    return { status, bootstrapServers: null, ports, error: error(type, cause.message) };
+  }
+  if (cause instanceof TerminatedFailure) return { status: 'failed', bootstrapServers: null, ports, error: error('Terminated', 'terminated: no compensation ran') };
+  if (cause instanceof TimeoutFailure) return { status: 'failed', bootstrapServers: null, ports, error: error('Timeout', cause.message) };
+  return { status: 'failed', bootstrapServers: null, ports, error: error(cause?.name ?? 'Error', cause?.message ?? 'workflow failed') };
+}

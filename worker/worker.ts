@@ -1,0 +1,116 @@
+/**
+ * Worker wiring. Two workers on two task queues:
+ *  - `<taskQueue>`: the workflows and the OTC activities (cloud API calls);
+ *  - `<taskQueue>-verify`: only the Kafka verification, so a worker inside the client network can run it.
+ * One process may run both (the default) or either (`crossvpc worker --only main|verify`).
+ */
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { NativeConnection} from '@temporalio/worker';
+import { Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, createVerifyActivities, type ActivityDeps, type OtcClientSet, type VerifyDeps } from '../activities/index.js';
+import { credentialSet, type AppConfig } from '../src/config/env-config.js';
+import { createOtcClients, type CreateOtcClientsOptions } from '../src/otc/otc-clients.js';
+import { verifyTaskQueue } from '../workflows/task-queues.js';
+
+/** The workflow bundle entry, as a file path (works from .ts sources under tsx and from compiled .js). */
+export const workflowsPath = fileURLToPath(new URL(`../workflows/index${extname(import.meta.url) || '.ts'}`, import.meta.url));
+
+export { verifyTaskQueue };
+
+export type WorkerRole = 'main' | 'verify';
+
+export interface CrossVpcWorkerOptions {
+  connection: NativeConnection;
+  namespace?: string;
+  taskQueue: string;
+  /** Which workers to create (default both). */
+  roles?: readonly WorkerRole[];
+  /** Required for the main worker. */
+  activityDeps?: ActivityDeps;
+  verifyDeps?: VerifyDeps;
+  /** Prebundled workflow code (tests bundle once per file); default: bundle from {@link workflowsPath}. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  /** How long in-flight activities may finish on shutdown (default 30 s; the SDK default is 0). */
+  shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+  /** Server-side rate limit of the cloud API activities on the main queue (per second, all workers). */
+  maxTaskQueueActivitiesPerSecond?: number;
+  identity?: string;
+}
+
+export interface CrossVpcWorkers {
+  main?: Worker;
+  verify?: Worker;
+  /** Runs every created worker until shutdown (or until one fails). */
+  run(): Promise<void>;
+  /** Runs the workers until `fn` settles, then shuts them down. */
+  runUntil<T>(fn: () => Promise<T>): Promise<T>;
+  shutdown(): void;
+}
+
+export async function createCrossVpcWorkers(o: CrossVpcWorkerOptions): Promise<CrossVpcWorkers> {
+  const roles = new Set(o.roles ?? ['main', 'verify']);
+  const common = {
+    connection: o.connection,
+    namespace: o.namespace ?? 'default',
+    shutdownGraceTime: o.shutdownGraceTime ?? '30s',
+    ...(o.identity ? { identity: o.identity } : {}),
+  };
+  const workers: CrossVpcWorkers = {
+    async run() {
+      await Promise.all([workers.main?.run(), workers.verify?.run()]);
+    },
+    async runUntil<T>(fn: () => Promise<T>): Promise<T> {
+      const list = [workers.main, workers.verify].filter((w): w is Worker => w !== undefined);
+      const [first, ...rest] = list;
+      if (!first) return fn();
+      // Nest runUntil so that every worker runs while fn runs and all are drained afterwards.
+      const nest = (i: number): Promise<T> => {
+        const w = i === 0 ? first : rest[i - 1];
+        if (!w) return fn();
+        return w.runUntil(() => nest(i + 1));
+      };
+      return nest(0);
+    },
+    shutdown() {
+      for (const w of [workers.main, workers.verify]) {
+        if (w && w.getState() === 'RUNNING') w.shutdown();
+      }
+    },
+  };
+  if (roles.has('main')) {
+    if (!o.activityDeps) throw new TypeError('createCrossVpcWorkers: the main worker needs activityDeps');
+    workers.main = await Worker.create({
+      ...common,
+      taskQueue: o.taskQueue,
+      ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath }),
+      activities: createActivities(o.activityDeps),
+      ...(o.maxTaskQueueActivitiesPerSecond ? { maxTaskQueueActivitiesPerSecond: o.maxTaskQueueActivitiesPerSecond } : {}),
+    });
+  }
+  if (roles.has('verify')) {
+    workers.verify = await Worker.create({
+      ...common,
+      taskQueue: verifyTaskQueue(o.taskQueue),
+      activities: createVerifyActivities(o.verifyDeps ?? {}),
+    });
+  }
+  return workers;
+}
+
+/**
+ * `deps.clients(name)` from the environment configuration: `default` is the OTC_* set, other names the
+ * OTC_CREDENTIALS_<NAME>_* sets. Clients are built once per set.
+ */
+export function clientsFromConfig(config: AppConfig, options: CreateOtcClientsOptions = {}): (name: string) => OtcClientSet {
+  const cache = new Map<string, OtcClientSet>();
+  return (name: string) => {
+    const key = name.toLowerCase();
+    let c = cache.get(key);
+    if (!c) {
+      c = createOtcClients(credentialSet(config, key), options);
+      cache.set(key, c);
+    }
+    return c;
+  };
+}

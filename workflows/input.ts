@@ -1,0 +1,156 @@
+/**
+ * The public input contract of `provisionCrossVpcAccess` (and its child), validated with zod at every edge
+ * that accepts it: the CLI before it starts anything, and the workflow itself as its first step.
+ *
+ * Pure (zod only): imported by workflow code, the CLI and tests. Secrets never appear here: the input
+ * names a credential set (`instanceCredentials`, `clientCredentials`) and a secret reference
+ * (`verify.secretRef`); the worker resolves both from its own configuration.
+ */
+import { z } from 'zod';
+
+/** Ids that also end up in tags (≤ 43 chars of `[A-Za-z0-9_@-]`) and in workflow ids. */
+const resourceId = (what: string) =>
+  z
+    .string({ error: `${what} is required` })
+    .min(1, `${what} must not be empty`)
+    .max(43, `${what} must be at most 43 characters`)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_@-]*$/, `${what} may only contain letters, digits, '-', '_' and '@'`);
+
+/** A credential-set or secret-reference name: resolved by the worker from its environment. */
+const refName = (what: string) =>
+  z
+    .string()
+    .min(1, `${what} must not be empty`)
+    .max(40)
+    .regex(/^[A-Za-z][A-Za-z0-9_-]*$/, `${what} must be a name like "client" (letters, digits, '-', '_'), never a secret`);
+
+const ms = (what: string, min: number, max: number) =>
+  z.number({ error: `${what} must be a number of milliseconds` }).int().min(min, `${what} must be ≥ ${min} ms`).max(max, `${what} must be ≤ ${max} ms`);
+
+export const PollingSchema = z
+  .object({
+    /** Delay before the first status look (soon: most resources settle within seconds to minutes). */
+    firstPollMs: ms('timeouts.firstPollMs', 10, 600_000).default(2_000),
+    /** Cap of the exponential backoff between looks. */
+    maxPollMs: ms('timeouts.maxPollMs', 10, 3_600_000).default(20_000),
+    backoffCoefficient: z.number().min(1).max(10).default(1.6),
+    /** Give up waiting for one resource after this long (default 15 min). */
+    deadlineMs: ms('timeouts.deadlineMs', 100, 24 * 3_600_000).default(15 * 60_000),
+    /** How long compensations may wait for a deletion to finish (per resource). */
+    compensationDeadlineMs: ms('timeouts.compensationDeadlineMs', 100, 24 * 3_600_000).default(30 * 60_000),
+    /** How long the approval gate waits for the `approve` signal. */
+    approvalTimeoutMs: ms('timeouts.approvalTimeoutMs', 100, 7 * 24 * 3_600_000).default(24 * 3_600_000),
+    /** Start-to-close of one cloud API activity attempt. */
+    activityMs: ms('timeouts.activityMs', 1_000, 600_000).default(60_000),
+    /** Heartbeat timeout of cloud API activities (cancellation reaches a running call within ~0.8× this). */
+    heartbeatMs: ms('timeouts.heartbeatMs', 500, 600_000).default(10_000),
+    /** First retry interval of cloud API activities (the typed error's retryAfterMs wins when set). */
+    retryInitialMs: ms('timeouts.retryInitialMs', 10, 60_000).default(1_000),
+  })
+  .strict();
+export type Polling = z.infer<typeof PollingSchema>;
+
+export const VerifySchema = z
+  .object({
+    /** Run the produce/consume check through the endpoint IPs (default on). */
+    enabled: z.boolean().default(true),
+    topic: z
+      .string()
+      .min(1)
+      .max(249)
+      .regex(/^[A-Za-z0-9._-]+$/, 'verify.topic must be a valid Kafka topic name')
+      .default('crossvpc-verify'),
+    protocol: z.enum(['PLAINTEXT', 'SASL_SSL']).default('PLAINTEXT'),
+    mechanism: z.enum(['PLAIN', 'SCRAM-SHA-512']).optional(),
+    /** Reference to a secret in the verify worker's environment (CROSSVPC_SECRET_<REF>_USERNAME/_PASSWORD/_CA_FILE). */
+    secretRef: refName('verify.secretRef').optional(),
+    /** Deadline of one probe attempt (metadata + produce + consume). */
+    timeoutMs: ms('verify.timeoutMs', 1_000, 600_000).default(60_000),
+    /** Probe attempts before verification counts as failed. */
+    attempts: z.number().int().min(1).max(20).default(3),
+    /** On failed verification: undo everything (default) or keep the resources and fail. */
+    onFailure: z.enum(['rollback', 'keep']).default('rollback'),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.protocol === 'SASL_SSL') {
+      if (!v.mechanism) ctx.addIssue({ code: 'custom', path: ['mechanism'], message: 'verify.mechanism is required for SASL_SSL (PLAIN or SCRAM-SHA-512)' });
+      if (!v.secretRef) ctx.addIssue({ code: 'custom', path: ['secretRef'], message: 'verify.secretRef is required for SASL_SSL (the name of a secret in the worker environment)' });
+    }
+  });
+export type VerifyOptions = z.infer<typeof VerifySchema>;
+
+export const ProvisionInputSchema = z
+  .object({
+    instanceId: resourceId('instanceId'),
+    clientVpcId: resourceId('clientVpcId'),
+    clientSubnetId: resourceId('clientSubnetId'),
+    /** The client's account (domain) when it differs from the instance's: its id is whitelisted. */
+    clientDomainId: z
+      .string()
+      .min(1, 'clientDomainId must not be empty')
+      .max(64)
+      .regex(/^[A-Za-z0-9]+$/, 'clientDomainId must be an account (domain) id: letters and digits')
+      .optional(),
+    /** CIDR of the client subnet, allowed in the instance subnet's network ACL (when it has one). */
+    clientSubnetCidr: z
+      .string()
+      .regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'clientSubnetCidr must be an IPv4 CIDR like 10.0.1.0/24')
+      .optional(),
+    /** Credential set of the instance's account (worker configuration). */
+    instanceCredentials: refName('instanceCredentials').default('default'),
+    /** Credential set of the client's account; defaults to `client` when cross-account, else the instance's. */
+    clientCredentials: refName('clientCredentials').optional(),
+    /** Ensure the ingress rule TCP 9011 from 198.19.128.0/17 on the instance security group. */
+    manageSecurityGroupRule: z.boolean().default(true),
+    /** Network ACL rules: `auto` = only when the instance subnet has an ACL; `never` skips. */
+    manageNetworkAcl: z.enum(['auto', 'never']).default('auto'),
+    /** Create the endpoint services with approval on (the child then accepts its own endpoint with `receive`). */
+    serviceApprovalEnabled: z.boolean().default(false),
+    /** Wait for the `approve` signal before switching the advertised IPs. */
+    approvalGate: z.boolean().default(false),
+    /** Proceed even if some advertised IP already differs from its listener IP and is not ours. */
+    force: z.boolean().default(false),
+    verify: VerifySchema.default(VerifySchema.parse({})),
+    timeouts: PollingSchema.default(PollingSchema.parse({})),
+  })
+  .strict();
+
+export type ProvisionInput = z.infer<typeof ProvisionInputSchema>;
+/** What callers may pass (defaults filled in by the schema). */
+export type ProvisionRequest = z.input<typeof ProvisionInputSchema>;
+
+export type InputParseResult = { ok: true; input: ProvisionInput } | { ok: false; message: string; fields: string[] };
+
+/** Validates an input; on failure, one message naming every offending field. */
+export function parseProvisionInput(raw: unknown): InputParseResult {
+  const r = ProvisionInputSchema.safeParse(raw);
+  if (r.success) {
+    const input = r.data;
+    if (input.clientDomainId && !input.clientCredentials) input.clientCredentials = 'client';
+    if (!input.clientCredentials) input.clientCredentials = input.instanceCredentials;
+    return { ok: true, input };
+  }
+  const fields: string[] = [];
+  const parts = r.error.issues.map((i) => {
+    const field = i.path.length ? i.path.map(String).join('.') : '(input)';
+    fields.push(field);
+    return `${field}: ${i.message}`;
+  });
+  return { ok: false, message: `invalid provisioning input: ${parts.join('; ')}`, fields };
+}
+
+/** Workflow id of the one access per instance. */
+export function accessWorkflowId(instanceId: string): string {
+  return `crossvpc-${instanceId}`;
+}
+
+/** Child workflow id of one broker port. */
+export function portWorkflowId(parentWorkflowId: string, portId: string): string {
+  return `${parentWorkflowId}-port-${portId}`;
+}
+
+/** Deterministic endpoint-service name (≤ 16 chars): `cvpc-` + first 11 alphanumerics of the port id. */
+export function serviceNameForPort(portId: string): string {
+  return `cvpc-${portId.replace(/[^A-Za-z0-9]/g, '').slice(0, 11)}`;
+}
