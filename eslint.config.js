@@ -26,13 +26,15 @@ export default tseslint.config(
     // Workflow code is replayed: no Node built-ins, no I/O or non-deterministic modules, no side-effect packages.
     files: ['workflows/**/*.ts', 'test/**/fixtures/*-workflow.ts'],
     rules: {
-      'no-restricted-imports': [
+      // The typescript-eslint variant lets workflows import activity *types* (proxyActivities<...>) but no values.
+      '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           paths: nodeBuiltins.map((name) => ({ name, message: 'Node built-ins are not allowed in workflow code (non-deterministic); use an activity.' })),
           patterns: [
             { group: ['@temporalio/activity', '@temporalio/client', '@temporalio/worker', '@temporalio/testing'], message: 'Workflow code may only use @temporalio/workflow and @temporalio/common.' },
-            { group: ['undici', '@platformatic/kafka', 'yaml', '**/activities/**', '**/src/otc/**', '**/src/sandbox/**', '**/src/kafka/**'], message: 'Workflow code must not do I/O: move it to an activity.' },
+            { group: ['undici', '@platformatic/kafka', 'yaml', '**/src/otc/**', '**/src/sandbox/**', '**/src/kafka/**'], message: 'Workflow code must not do I/O: move it to an activity.' },
+            { group: ['**/activities/**', '**/activities/*.js'], allowTypeImports: true, message: 'Workflows may import activity types only (import type ...).' },
           ],
         },
       ],

@@ -24,7 +24,6 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-// eslint-disable-next-line no-restricted-imports -- type-only (docs/architecture.md allows type imports of activities/)
 import type { AccessEndpoint, CrossVpcEntry, InstanceView, NetworkAclResult, SecurityGroupRuleResult, VerifyResult } from '../activities/types.js';
 import { removePortResources } from './cleanup.js';
 import { approveSignal, progressQuery, type AccessPhase, type AccessProgress, type PortProgressEntry } from './definitions.js';

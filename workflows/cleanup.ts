@@ -4,7 +4,6 @@
  * Everything is found by the access and port tags, so only resources this access created are touched.
  * Workflow code.
  */
-// eslint-disable-next-line no-restricted-imports -- type-only (docs/architecture.md allows type imports of activities/)
 import type { PortCleanupArgs } from '../activities/types.js';
 import type { Polling } from './input.js';
 import { pollUntil } from './poll.js';

@@ -12,7 +12,6 @@ import {
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-// eslint-disable-next-line no-restricted-imports -- type-only (docs/architecture.md allows type imports of activities/)
 import type { EndpointStatus, ServiceStatus } from '../activities/types.js';
 import { removePortResources } from './cleanup.js';
 import { portProgressQuery, type PortPhase, type PortProgress } from './definitions.js';

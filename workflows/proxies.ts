@@ -1,6 +1,5 @@
 /** Activity proxies with the option sets the workflows use. Workflow code. */
 import { ActivityCancellationType, proxyActivities, workflowInfo } from '@temporalio/workflow';
-// eslint-disable-next-line no-restricted-imports -- type-only (docs/architecture.md allows type imports of activities/)
 import type { createActivities, createVerifyActivities } from '../activities/index.js';
 import type { Polling, VerifyOptions } from './input.js';
 import { verifyTaskQueue } from './task-queues.js';
