@@ -1,19 +1,19 @@
 /**
  * Figures of one provisioning on the default scenario with the sandbox's default delays (real Kafka):
  * wall time next to the sum of the configured delays on the critical path, history events of the parent
- * and each child, and cloud API calls by operation. Run: `npx tsx test/workflow/figures.ts`
+ * and each child, and cloud API calls by operation. Run: `npx tsx bench/provisioning-figures.ts`
  * (starts its own Temporal dev server and sandbox on 127.69.x; stops both).
  */
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
-import { startDevServer } from '../../src/temporal/dev-server.js';
-import { startSandbox } from '../../src/sandbox/start-sandbox.js';
-import { createOtcClients } from '../../src/otc/otc-clients.js';
-import { awaitAccessOutcome, startOrJoinAccess } from '../../src/temporal/access-client.js';
-import { createCrossVpcWorkers, workflowsPath } from '../../worker/worker.js';
-import { parseProvisionInput, portWorkflowId, type ProvisionRequest } from '../../workflows/input.js';
-import { searchAttributeRegistrations } from '../../workflows/search-attributes.js';
-import type { OtcClientSet } from '../../activities/index.js';
+import { startDevServer } from '../src/temporal/dev-server.js';
+import { startSandbox } from '../src/sandbox/start-sandbox.js';
+import { createOtcClients } from '../src/otc/otc-clients.js';
+import { awaitAccessOutcome, startOrJoinAccess } from '../src/temporal/access-client.js';
+import { createCrossVpcWorkers, workflowsPath } from '../worker/worker.js';
+import { parseProvisionInput, portWorkflowId, type ProvisionRequest } from '../workflows/input.js';
+import { searchAttributeRegistrations } from '../workflows/search-attributes.js';
+import type { OtcClientSet } from '../activities/index.js';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
