@@ -11,6 +11,7 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   sandbox: () => import('./commands/sandbox.js'),
   worker: () => import('./commands/worker.js'),
   provision: () => import('./commands/provision.js'),
+  config: () => import('./commands/config.js'),
 };
 
 function usage(): string {

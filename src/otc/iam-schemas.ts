@@ -6,6 +6,15 @@ import { optBoolean, optString } from './common-schemas.js';
 
 const NamedRefSchema = z.looseObject({ id: z.string(), name: optString });
 
+/** One endpoint of a catalog entry; OTC sends both `region` and `region_id`. */
+export const CatalogEndpointSchema = z.looseObject({ url: z.string(), region: optString, region_id: optString, interface: optString, id: optString });
+/** A service of the token's (or `GET /v3/auth/catalog`'s) catalog. */
+export const CatalogEntrySchema = z.looseObject({ type: z.string(), name: optString, id: optString, endpoints: z.array(CatalogEndpointSchema).nullish() });
+export type CatalogEntry = z.output<typeof CatalogEntrySchema>;
+export const CatalogSchema = z.array(CatalogEntrySchema);
+export type Catalog = z.output<typeof CatalogSchema>;
+export const CatalogEnvelopeSchema = z.looseObject({ catalog: z.array(z.unknown()) });
+
 export const TokenBodySchema = z.looseObject({
   token: z.looseObject({
     expires_at: z.string(),
@@ -15,7 +24,8 @@ export const TokenBodySchema = z.looseObject({
     project: z.looseObject({ id: z.string(), name: optString, domain: NamedRefSchema.nullish() }).nullish(),
     domain: NamedRefSchema.nullish(),
     roles: z.array(z.looseObject({ id: optString, name: optString })).nullish(),
-    catalog: z.array(z.looseObject({ type: optString })).nullish(),
+    /** Kept raw: a malformed catalog entry must not break authentication (catalog.ts keeps the valid ones). */
+    catalog: z.array(z.unknown()).nullish(),
   }),
 });
 export type TokenBody = z.output<typeof TokenBodySchema>;

@@ -1,9 +1,15 @@
 /**
  * Wires transports, authorization and the four service clients for one {@link OtcConfig}.
+ *
+ * Base URLs come from an {@link EndpointDirectory}: configured URLs, or (services in `config.discover`) the
+ * IAM catalog with the configured URL as fallback. Token requests and the AK/SK catalog request always go
+ * to the configured IAM URL (`endpoints.iam`, i.e. the auth URL).
  */
 import type { Dispatcher } from 'undici';
 import { AkSkAuthorizer, NO_AUTH, TokenAuthorizer, TokenCache, type Authorizer, type PasswordCredentials, type TokenIssuer } from './auth.js';
+import type { Catalog } from './catalog.js';
 import { DmsClient } from './dms-client.js';
+import { EndpointDirectory, type CatalogLoader } from './endpoint-directory.js';
 import { resolveServiceUrls, type OtcServiceName } from './endpoints.js';
 import { IamClient, projectScope } from './iam-client.js';
 import type { OtcConfig } from './otc-config.js';
@@ -17,6 +23,8 @@ export interface OtcClients {
   dms: DmsClient;
   vpc: VpcClient;
   iam: IamClient;
+  /** Where each service's base URL comes from (configured, catalog, fallback). */
+  endpoints: EndpointDirectory;
 }
 
 export interface CreateOtcClientsOptions {
@@ -28,15 +36,26 @@ export interface CreateOtcClientsOptions {
   tokenRefreshMarginMs?: number;
 }
 
-function tokenIssuer(iam: IamClient, config: OtcConfig, creds: PasswordCredentials): TokenIssuer {
+/** `onCatalog` receives the catalog of each issued (project-scoped) token when `withCatalog` is set. */
+function tokenIssuer(iam: IamClient, config: OtcConfig, creds: PasswordCredentials, withCatalog: boolean, onCatalog: (c: Catalog) => void): TokenIssuer {
   const scope = projectScope(config.projectId, creds.projectName ?? config.region);
   const user = { username: creds.username, password: creds.password, domainName: creds.domainName };
   return async (signal) => {
     const call = signal ? { signal } : {};
     const agency = creds.agency;
-    if (!agency) return iam.passwordToken({ ...user, scope }, call);
-    const own = await iam.passwordToken({ ...user, scope: { domain: { name: creds.domainName } } }, call);
-    return iam.assumeRoleToken({ subjectToken: own.token, domain: { name: agency.domainName }, agencyName: agency.agencyName, scope }, call);
+    const issued = agency
+      ? await iam.assumeRoleToken(
+          {
+            subjectToken: (await iam.passwordToken({ ...user, scope: { domain: { name: creds.domainName } } }, call)).token,
+            domain: { name: agency.domainName },
+            agencyName: agency.agencyName,
+            scope,
+          },
+          { ...call, withCatalog },
+        )
+      : await iam.passwordToken({ ...user, scope }, { ...call, withCatalog });
+    if (withCatalog) onCatalog(issued.catalog);
+    return issued;
   };
 }
 
@@ -44,11 +63,15 @@ export function createOtcClients(config: OtcConfig, options: CreateOtcClientsOpt
   const urls = resolveServiceUrls(config.region, config.endpoints);
   const now = options.now ?? (() => new Date());
   const creds = config.credentials;
+  const discover = config.discover ?? [];
+  const directory = (loadCatalog: CatalogLoader): EndpointDirectory =>
+    new EndpointDirectory({ region: config.region, urls, discover, loadCatalog, ...(config.projectId ? { projectId: config.projectId } : {}) });
 
-  const transport = (service: OtcServiceName, authorizer: Authorizer): OtcTransport =>
+  /** `fixed`: always the configured URL (token and catalog requests), else the directory's answer. */
+  const transport = (service: OtcServiceName, authorizer: Authorizer, dir?: EndpointDirectory): OtcTransport =>
     new OtcTransport({
       service,
-      baseUrl: urls[service],
+      baseUrl: dir?.discovering ? dir.baseUrlOf(service) : urls[service],
       authorizer,
       timeoutMs: config.timeoutMs,
       now,
@@ -59,22 +82,34 @@ export function createOtcClients(config: OtcConfig, options: CreateOtcClientsOpt
     if (!config.projectId) throw new TypeError(`OTC credential set '${config.name}': a project id is required with AK/SK`);
     const projectId = fixedProjectId(config.projectId);
     const signer = (scope: Record<string, string>): Authorizer => new AkSkAuthorizer(creds, scope, now);
+    // No token, so no token catalog: the project's catalog comes from a signed GET /v3/auth/catalog.
+    const catalogIam = new IamClient(transport('iam', signer({ 'X-Project-Id': config.projectId })));
+    const dir = directory((signal) => catalogIam.getCatalog(signal ? { signal } : {}));
     return {
-      vpcep: new VpcepClient(transport('vpcep', signer({})), projectId),
-      dms: new DmsClient(transport('dms', signer({})), projectId),
+      vpcep: new VpcepClient(transport('vpcep', signer({}), dir), projectId),
+      dms: new DmsClient(transport('dms', signer({}), dir), projectId),
       // Neutron v2.0 paths carry no project: name it in X-Project-Id.
-      vpc: new VpcClient(transport('vpc', signer({ 'X-Project-Id': config.projectId })), projectId),
-      iam: new IamClient(transport('iam', signer(config.domainId ? { 'X-Domain-Id': config.domainId } : {}))),
+      vpc: new VpcClient(transport('vpc', signer({ 'X-Project-Id': config.projectId }), dir), projectId),
+      iam: new IamClient(transport('iam', signer(config.domainId ? { 'X-Domain-Id': config.domainId } : {}), dir)),
+      endpoints: dir,
     };
   }
 
   // Password (optionally agency) flow: one cached token for every service of this set. Token requests
   // themselves go out unauthorized, through their own IAM client.
-  const tokenCache = new TokenCache(tokenIssuer(new IamClient(transport('iam', NO_AUTH)), config, creds), {
+  let tokenCatalog: Catalog | undefined;
+  const issuer = tokenIssuer(new IamClient(transport('iam', NO_AUTH)), config, creds, discover.length > 0, (c) => {
+    tokenCatalog = c;
+  });
+  const tokenCache = new TokenCache(issuer, {
     now,
     ...(options.tokenRefreshMarginMs !== undefined ? { refreshMarginMs: options.tokenRefreshMarginMs } : {}),
   });
   const authorizer = new TokenAuthorizer(tokenCache);
+  const dir = directory(async (signal) => {
+    await tokenCache.get(signal);
+    return tokenCatalog;
+  });
   const projectId: ProjectIdSource = config.projectId
     ? fixedProjectId(config.projectId)
     : async (signal) => {
@@ -83,9 +118,10 @@ export function createOtcClients(config: OtcConfig, options: CreateOtcClientsOpt
         return token.projectId;
       };
   return {
-    vpcep: new VpcepClient(transport('vpcep', authorizer), projectId),
-    dms: new DmsClient(transport('dms', authorizer), projectId),
-    vpc: new VpcClient(transport('vpc', authorizer), projectId),
-    iam: new IamClient(transport('iam', authorizer)),
+    vpcep: new VpcepClient(transport('vpcep', authorizer, dir), projectId),
+    dms: new DmsClient(transport('dms', authorizer, dir), projectId),
+    vpc: new VpcClient(transport('vpc', authorizer, dir), projectId),
+    iam: new IamClient(transport('iam', authorizer, dir)),
+    endpoints: dir,
   };
 }

@@ -43,9 +43,13 @@ export interface TransportResponse {
   requestId?: string;
 }
 
+/** A base URL resolved per request (endpoint discovery from the IAM catalog, endpoint-directory.ts). */
+export type BaseUrlSource = (signal?: AbortSignal) => Promise<string>;
+
 export interface TransportOptions {
   service: OtcServiceName;
-  baseUrl: string;
+  /** Fixed, or resolved on each request (the resolver caches; see endpoint-directory.ts). */
+  baseUrl: string | BaseUrlSource;
   authorizer: Authorizer;
   dispatcher?: Dispatcher;
   /** Whole-request timeout in ms (default 30 000). */
@@ -98,7 +102,7 @@ function errorCode(err: unknown): string | undefined {
 
 export class OtcTransport {
   readonly service: OtcServiceName;
-  readonly baseUrl: string;
+  private readonly baseUrl: string | BaseUrlSource;
   private readonly authorizer: Authorizer;
   private readonly dispatcher: Dispatcher | undefined;
   private readonly timeoutMs: number;
@@ -107,7 +111,7 @@ export class OtcTransport {
 
   constructor(options: TransportOptions) {
     this.service = options.service;
-    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.baseUrl = typeof options.baseUrl === 'string' ? options.baseUrl.replace(/\/+$/, '') : options.baseUrl;
     this.authorizer = options.authorizer;
     this.dispatcher = options.dispatcher;
     this.timeoutMs = options.timeoutMs ?? 30_000;
@@ -148,7 +152,8 @@ export class OtcTransport {
   }
 
   private async sendOnce(req: TransportRequest): Promise<TransportResponse & { sentHeaders: Record<string, string> }> {
-    const url = `${this.baseUrl}${req.path}${buildQuery(req.query)}`;
+    const base = typeof this.baseUrl === 'string' ? this.baseUrl : (await this.baseUrl(req.signal)).replace(/\/+$/, '');
+    const url = `${base}${req.path}${buildQuery(req.query)}`;
     const body = req.body === undefined ? '' : JSON.stringify(req.body);
     const baseHeaders: Record<string, string> = { Accept: 'application/json', 'User-Agent': this.userAgent, ...req.headers };
     if (req.body !== undefined) baseHeaders['Content-Type'] ??= 'application/json';
