@@ -16,6 +16,7 @@ import type { VpcClient } from '../src/otc/vpc-client.js';
 import type { VpcepClient } from '../src/otc/vpcep-client.js';
 import type { Endpoint, EndpointService } from '../src/otc/vpcep-schemas.js';
 import type { SecurityGroupRule } from '../src/otc/vpc-schemas.js';
+import { createDiscoveryActivities } from './discovery.js';
 import { cloudCall, hasCode, isApiError, isNotFound } from './failures.js';
 import { accessMarker, accessTags, ACL_RULE_NAME_CLIENT, ACL_RULE_NAME_VPCEP, hasAccessTags, KAFKA_CROSSVPC_PORT, shortServiceName, tagValue, TAG_PORT, VPCEP_CIDR } from './naming.js';
 import type {
@@ -60,7 +61,17 @@ export interface OtcClientSet {
     | 'connectionAction'
   >;
   dms: Pick<DmsClient, 'getInstance' | 'modifyCrossVpc'>;
-  vpc: Pick<VpcClient, 'listAllSecurityGroupRules' | 'createSecurityGroupRule' | 'deleteSecurityGroupRule' | 'findFirewallForSubnet' | 'insertFirewallRules' | 'removeFirewallRules'>;
+  vpc: Pick<
+    VpcClient,
+    | 'listAllSecurityGroupRules'
+    | 'createSecurityGroupRule'
+    | 'deleteSecurityGroupRule'
+    | 'findFirewallForSubnet'
+    | 'insertFirewallRules'
+    | 'removeFirewallRules'
+    | 'listAllFirewalls'
+    | 'getFirewall'
+  >;
 }
 
 export interface ActivityDeps {
@@ -110,7 +121,19 @@ export function createActivities(deps: ActivityDeps) {
     );
   }
 
+  const isConfigured = (name: CredentialSetName): boolean => {
+    try {
+      deps.clients(name);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
   return {
+    // Teardown and re-verification: discovery from the cloud, marked-rule removal, run look-ups.
+    ...createDiscoveryActivities(clientsOf, isConfigured),
+
     // ---- reads -----------------------------------------------------------------------------------------
 
     async readInstance(args: { credentials: CredentialSetName; instanceId: string }): Promise<InstanceView> {

@@ -84,6 +84,8 @@ export async function createCrossVpcWorkers(o: CrossVpcWorkerOptions): Promise<C
       ...common,
       taskQueue: o.taskQueue,
       ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath }),
+      // Provisioning, teardown and re-verification activities (the latter's `describeWorkflowRun` uses this
+      // worker's own Temporal client through the activity context).
       activities: createActivities(o.activityDeps),
       ...(o.maxTaskQueueActivitiesPerSecond ? { maxTaskQueueActivitiesPerSecond: o.maxTaskQueueActivitiesPerSecond } : {}),
     });

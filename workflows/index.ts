@@ -2,3 +2,6 @@
 export { provisionCrossVpcAccess } from './access-workflow.js';
 export type { AccessResult, AccessFailureDetails } from './access-workflow.js';
 export { provisionPortEndpoint } from './port-workflow.js';
+export { teardownCrossVpcAccess } from './teardown-workflow.js';
+export { reverifyCrossVpcAccess } from './reverify-workflow.js';
+export type { TeardownResult, ReverifyResult, Drift, DriftKind, Health } from './ops-input.js';

@@ -42,11 +42,12 @@ export async function provisionPortEndpoint(raw: unknown): Promise<PortResult> {
     setCurrentDetails(
       [
         `**port** \`${portId}\` (listener ${input.listenerIp}) — **${p}**`,
+        '',
         progress.serviceId ? `- service \`${progress.serviceId}\`: ${progress.serviceStatus ?? '?'}` : '',
         progress.endpointId ? `- endpoint \`${progress.endpointId}\`: ${progress.endpointStatus ?? '?'} ${progress.endpointIp ?? ''}` : '',
         progress.error ? `- error: ${progress.error}` : '',
       ]
-        .filter(Boolean)
+        .filter((line, i) => i === 1 || Boolean(line))
         .join('\n'),
     );
   };

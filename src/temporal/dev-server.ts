@@ -86,7 +86,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<Ru
     uiUrl: options.uiPort !== undefined ? `http://${ip}:${options.uiPort}` : undefined,
     process: child,
     async stop() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const gone = new Promise<void>((r) => child.once('exit', () => r()));
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);

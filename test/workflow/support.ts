@@ -44,7 +44,7 @@ export interface Suite {
   stop(): Promise<void>;
 }
 
-export async function startSuite(options: Pick<StartSandboxOptions, 'kafka' | 'scenario'> = {}): Promise<Suite> {
+export async function startSuite(options: Pick<StartSandboxOptions, 'kafka' | 'scenario' | 'addressPrefix'> = {}): Promise<Suite> {
   const [env, bundle, sandbox] = await Promise.all([
     connectTestEnv(),
     bundleWorkflowCode({ workflowsPath, logger: quietLogger }),

@@ -1,0 +1,40 @@
+/** Queries of the teardown and re-verification workflows, and the shapes they expose. Pure. */
+import { defineQuery } from '@temporalio/workflow';
+import type { Drift, Health } from './ops-input.js';
+
+export type TeardownPhase =
+  | 'checking-provisioning'
+  | 'cancelling-provisioning'
+  | 'discovering'
+  | 'restoring-advertised-ips'
+  | 'removing-rules'
+  | 'deleting-endpoints'
+  | 'deleting-services'
+  | 'torn-down'
+  | 'already-clean';
+
+export interface TeardownProgress {
+  instanceId: string;
+  phase: TeardownPhase;
+  cancelledProvisioning?: boolean;
+  removed: { endpoints: string[]; services: string[]; securityGroupRules: string[]; aclRules: string[] };
+  /** listener IP → the endpoint IP (ours) it advertised before the teardown set it back. */
+  restored: Record<string, string>;
+  /** Things seen but not touched because they are not this access's. */
+  leftAlone: string[];
+}
+
+export type ReverifyPhase = 'checking' | 'verifying-data-path' | 'healing' | 'rechecking' | 'done';
+
+export interface ReverifyProgress {
+  instanceId: string;
+  phase: ReverifyPhase;
+  health?: Health;
+  drifts: Drift[];
+  healActions: string[];
+}
+
+/** Phase and what has been removed so far (`progress`, like the provisioning's query). */
+export const teardownProgressQuery = defineQuery<TeardownProgress>('progress');
+/** Phase, health and drifts found so far. */
+export const reverifyProgressQuery = defineQuery<ReverifyProgress>('progress');
