@@ -12,6 +12,14 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   worker: () => import('./commands/worker.js'),
   provision: () => import('./commands/provision.js'),
   config: () => import('./commands/config.js'),
+  status: () => import('./commands/status.js'),
+  watch: () => import('./commands/watch.js'),
+  approve: () => import('./commands/approve.js'),
+  cancel: () => import('./commands/cancel.js'),
+  teardown: () => import('./commands/teardown.js'),
+  verify: () => import('./commands/verify.js'),
+  schedule: () => import('./commands/schedule.js'),
+  dev: () => import('./commands/dev.js'),
 };
 
 function usage(): string {
@@ -22,6 +30,7 @@ function usage(): string {
     ...Object.keys(commands).map((name) => `  ${name}`),
     '',
     'exit codes: 0 success, 1 operation failed, 2 bad usage or configuration, 3 rolled back',
+    '            4 not found, 5 not possible in the current state, 6 unhealthy (verify); docs/cli.md',
   ].join('\n');
 }
 

@@ -2,7 +2,7 @@
  * Client side of an access: start (or join) `crossvpc-<instanceId>` and turn its end into one outcome
  * object, shared by the CLI and the tests.
  */
-import { Client, Connection, WorkflowFailedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { Client, Connection, WorkflowFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { z } from 'zod';
 import type { AccessFailureDetails, AccessResult } from '../../workflows/access-workflow.js';
@@ -22,6 +22,8 @@ export interface PortOutcome {
   endpointId?: string;
   endpointIp?: string;
   status?: string;
+  /** Why this port failed (failed / rolled-back accesses). */
+  error?: string;
 }
 
 export interface ProvisionOutcome {
@@ -30,7 +32,15 @@ export interface ProvisionOutcome {
   runId: string;
   bootstrapServers: string | null;
   ports: PortOutcome[];
-  error?: { type: string; message: string; failedStep?: string; undone?: string[]; leftovers?: { what: string; error: string }[] };
+  error?: {
+    type: string;
+    message: string;
+    failedStep?: string;
+    /** Error type/code of the underlying cause (e.g. the cloud API's error code). */
+    causeType?: string;
+    undone?: string[];
+    leftovers?: { what: string; error: string }[];
+  };
   result?: AccessResult;
 }
 
@@ -91,9 +101,12 @@ export async function startOrJoinAccess(client: Client, taskQueue: string, input
   });
 }
 
-/** Waits for the run to close and maps it to one outcome (never throws for a workflow failure). */
-export async function awaitAccessOutcome(handle: WorkflowHandleWithFirstExecutionRunId): Promise<ProvisionOutcome> {
-  const runId = handle.firstExecutionRunId;
+/**
+ * Waits for the run to close and maps it to one outcome (never throws for a workflow failure).
+ * `runId` defaults to the handle's first execution run id (or the one `describe` reports).
+ */
+export async function awaitAccessOutcome(handle: WorkflowHandle & { firstExecutionRunId?: string }, runIdHint?: string): Promise<ProvisionOutcome> {
+  const runId = runIdHint ?? handle.firstExecutionRunId ?? (await handle.describe()).runId;
   const base = { workflowId: handle.workflowId, runId };
   try {
     const result = (await handle.result()) as AccessResult;
@@ -121,11 +134,13 @@ function outcomeOfFailure(cause: Error | undefined): Omit<ProvisionOutcome, 'wor
     ...(p.serviceId ? { serviceId: p.serviceId } : {}),
     ...(p.endpointId ? { endpointId: p.endpointId } : {}),
     ...(p.endpointIp ? { endpointIp: p.endpointIp } : {}),
+    ...(p.error ? { error: p.error } : {}),
   }));
   const error = (type: string, message: string): NonNullable<ProvisionOutcome['error']> => ({
     type,
     message,
     ...(d?.failedStep ? { failedStep: d.failedStep } : {}),
+    ...(d?.causeType ? { causeType: d.causeType } : {}),
     ...(d?.undone ? { undone: d.undone } : {}),
     ...(d?.leftovers?.length ? { leftovers: d.leftovers } : {}),
   });

@@ -11,14 +11,9 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { awaitAccessOutcome, connectClient, startOrJoinAccess, temporalEnv, type ProvisionOutcome } from '../../temporal/access-client.js';
 import { parseProvisionInput, type ProvisionRequest } from '../../../workflows/input.js';
+import { COMMON_FLAGS, CONNECTION_ENV, TASK_QUEUE_ENV, TASK_QUEUE_FLAG, helpText } from '../args.js';
 
 export const summary = 'start (or join) the cross-VPC access of a Kafka instance and wait for its outcome';
-
-const USAGE = `usage: crossvpc provision --instance-id ID --client-vpc-id ID --client-subnet-id ID
-       [--client-domain-id ID] [--client-credentials NAME] [--client-subnet-cidr CIDR]
-       [--protocol PLAINTEXT|SASL_SSL] [--mechanism PLAIN|SCRAM-SHA-512] [--secret-ref NAME] [--topic T]
-       [--approval-gate] [--force] [--keep-on-verify-failure] [--task-queue Q] [--wait] [--json]
-env: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE`;
 
 const ArgsSchema = z
   .object({
@@ -41,6 +36,35 @@ const ArgsSchema = z
     help: z.boolean().optional(),
   })
   .strict();
+
+const USAGE = helpText({
+  name: 'provision',
+  summary: `${summary}. Exit code: 0 verified (or started, without --wait), 3 rolled back, 1 failed/unverified, 2 bad flags or configuration.`,
+  flags: {
+    'instance-id': { type: 'string', value: 'ID', description: 'the Kafka (DMS) instance id', required: true },
+    'client-vpc-id': { type: 'string', value: 'ID', description: 'VPC of the Kafka client', required: true },
+    'client-subnet-id': { type: 'string', value: 'ID', description: 'subnet of the Kafka client (endpoint IPs come from it)', required: true },
+    'client-domain-id': { type: 'string', value: 'ID', description: "the client's account (domain) id when it differs from the instance's" },
+    'client-credentials': { type: 'string', value: 'NAME', description: "credential set of the client's account (default `client` when cross-account)" },
+    'client-subnet-cidr': { type: 'string', value: 'CIDR', description: 'client subnet CIDR, allowed in the instance subnet network ACL' },
+    protocol: { type: 'string', value: 'PLAINTEXT|SASL_SSL', description: 'protocol of the verification (default PLAINTEXT)' },
+    mechanism: { type: 'string', value: 'PLAIN|SCRAM-SHA-512', description: 'SASL mechanism (SASL_SSL)' },
+    'secret-ref': { type: 'string', value: 'NAME', description: 'secret in the verify worker environment (CROSSVPC_SECRET_<NAME>_*)' },
+    topic: { type: 'string', value: 'T', description: 'topic of the verification (default crossvpc-verify)' },
+    'approval-gate': { type: 'boolean', description: 'wait for `crossvpc approve` before switching the advertised IPs' },
+    force: { type: 'boolean', description: 'proceed even if an advertised IP already differs and is not ours' },
+    'keep-on-verify-failure': { type: 'boolean', description: 'keep the resources when verification fails (default: roll back)' },
+    ...TASK_QUEUE_FLAG,
+    wait: { type: 'boolean', description: 'wait for the outcome (default: return once started)' },
+    ...COMMON_FLAGS,
+  },
+  env: { ...CONNECTION_ENV, ...TASK_QUEUE_ENV },
+  schema: ArgsSchema,
+  notes: [
+    'JSON with --wait: {status (verified | rolled_back | failed), bootstrapServers, ports[], workflowId, runId, error?}',
+    'JSON without --wait: {status: "started", workflowId, runId}',
+  ],
+});
 
 export function buildRequest(a: z.infer<typeof ArgsSchema>): ProvisionRequest {
   const verify: NonNullable<ProvisionRequest['verify']> = {};

@@ -1,0 +1,257 @@
+/**
+ * Flag parsing shared by the `crossvpc` commands: node:util parseArgs (strict) → zod, one help text format
+ * (synopsis, flags with descriptions, the env vars read, exit codes), and errors that name the flag.
+ */
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { CrossVpcError } from '../client/errors.js';
+import { EXIT_CODES_HELP } from './exit-codes.js';
+
+export interface FlagSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+  /** Shown in --help; `(env X)` is appended when `env` is set. */
+  description: string;
+  /** Value placeholder in --help, e.g. `ID`. */
+  value?: string;
+  /** Environment variable that supplies the default. */
+  env?: string;
+  required?: boolean;
+}
+
+export type FlagSpecs = Record<string, FlagSpec>;
+
+export interface CommandSpec<S extends z.ZodType> {
+  /** e.g. `status` or `schedule create`. */
+  name: string;
+  summary: string;
+  flags: FlagSpecs;
+  /** Environment variables the command reads (listed in --help). */
+  env: Record<string, string>;
+  /** Validates the parsed flags (keys are flag names without dashes). */
+  schema: S;
+  /** Extra help paragraphs (JSON fields, examples). */
+  notes?: readonly string[];
+}
+
+/** Flags of every command that talks to Temporal. */
+export const CONNECTION_FLAGS: FlagSpecs = {
+  address: { type: 'string', value: 'HOST:PORT', description: 'Temporal frontend address', env: 'TEMPORAL_ADDRESS' },
+  namespace: { type: 'string', value: 'NS', description: 'Temporal namespace', env: 'TEMPORAL_NAMESPACE' },
+};
+
+export const CONNECTION_ENV: Record<string, string> = {
+  TEMPORAL_ADDRESS: 'host:port of the Temporal frontend (default 127.0.0.1:7233)',
+  TEMPORAL_NAMESPACE: 'namespace (default `default`)',
+};
+
+export const TASK_QUEUE_FLAG: FlagSpecs = {
+  'task-queue': { type: 'string', value: 'Q', description: 'task queue of the kafka-crossvpc worker', env: 'TEMPORAL_TASK_QUEUE' },
+};
+export const TASK_QUEUE_ENV: Record<string, string> = {
+  TEMPORAL_TASK_QUEUE: 'task queue of the worker (default kafka-crossvpc)',
+};
+
+export const COMMON_FLAGS: FlagSpecs = {
+  json: { type: 'boolean', description: 'print one JSON object per line (the documented fields) instead of text' },
+  help: { type: 'boolean', short: 'h', description: 'show this help' },
+};
+
+export const INSTANCE_FLAG: FlagSpecs = {
+  'instance-id': { type: 'string', value: 'ID', description: 'the Kafka instance id of the access', required: true },
+};
+
+/** Flag schemas reused by several commands. */
+export const flag = {
+  instanceId: z.string({ error: '--instance-id is required' }).min(1, '--instance-id must not be empty'),
+  address: z.string().min(1, '--address must not be empty').optional(),
+  namespace: z.string().min(1, '--namespace must not be empty').optional(),
+  taskQueue: z.string().trim().min(1, '--task-queue must not be empty').optional(),
+  bool: z.boolean().optional(),
+  positiveInt: (name: string, min: number, max: number) =>
+    z
+      .string()
+      .regex(/^\d+$/, `--${name} must be a whole number`)
+      .transform(Number)
+      .refine((n) => n >= min && n <= max, `--${name} must be between ${min} and ${max}`)
+      .optional(),
+};
+
+export function helpText(spec: CommandSpec<z.ZodType>): string {
+  const rows = Object.entries(spec.flags).map(([name, f]) => {
+    const left = `${f.short ? `-${f.short}, ` : '    '}--${name}${f.type === 'string' ? ` ${f.value ?? 'VALUE'}` : ''}`;
+    const right = `${f.description}${f.required ? ' (required)' : ''}${f.env ? ` [env ${f.env}]` : ''}`;
+    return [left, right] as const;
+  });
+  const width = Math.max(...rows.map(([l]) => l.length)) + 2;
+  const synopsis = Object.entries(spec.flags)
+    .filter(([n]) => n !== 'help')
+    .map(([n, f]) => {
+      const one = `--${n}${f.type === 'string' ? ` ${f.value ?? 'VALUE'}` : ''}`;
+      return f.required ? one : `[${one}]`;
+    })
+    .join(' ');
+  const envRows = Object.entries(spec.env);
+  const envWidth = envRows.length ? Math.max(...envRows.map(([k]) => k.length)) + 2 : 0;
+  return [
+    `usage: crossvpc ${spec.name} ${synopsis}`,
+    '',
+    spec.summary,
+    '',
+    'flags:',
+    ...rows.map(([l, r]) => `  ${l.padEnd(width)}${r}`),
+    ...(envRows.length ? ['', 'environment:', ...envRows.map(([k, v]) => `  ${k.padEnd(envWidth)}${v}`)] : []),
+    ...(spec.notes?.length ? ['', ...spec.notes] : []),
+    '',
+    EXIT_CODES_HELP,
+  ].join('\n');
+}
+
+export type ParseOutcome<T> = { kind: 'help'; text: string } | { kind: 'ok'; args: T; json: boolean } | { kind: 'error'; error: CrossVpcError; json: boolean; help: string };
+
+/** Parses `argv` against the spec; never throws for bad usage (returns `kind: 'error'` naming the flag). */
+export function parseCommand<S extends z.ZodType>(spec: CommandSpec<S>, argv: string[]): ParseOutcome<z.output<S>> {
+  const help = helpText(spec);
+  const json = argv.includes('--json');
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
+  for (const [name, f] of Object.entries(spec.flags)) options[name] = f.short ? { type: f.type, short: f.short } : { type: f.type };
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    const flagName = /'(-{1,2}[^' ]+)/.exec(e.message)?.[1] ?? /^Unexpected argument '([^']+)'/.exec(e.message)?.[1] ?? '(arguments)';
+    const hint = e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? `remove ${flagName}; crossvpc ${spec.name} --help lists the flags` : `crossvpc ${spec.name} --help lists the flags and their values`;
+    return {
+      kind: 'error',
+      json,
+      help,
+      error: new CrossVpcError('InvalidInput', firstSentence(e.message), { field: flagName, ...(e.code ? { apiCode: e.code } : {}), hint }),
+    };
+  }
+  if (values.help) return { kind: 'help', text: help };
+  const r = spec.schema.safeParse(values);
+  if (!r.success) {
+    const fields = r.error.issues.map((i) => (i.path.length ? `--${i.path.map(String).join('.')}` : '(flags)'));
+    const message = r.error.issues.map((i) => i.message).join('; ');
+    return {
+      kind: 'error',
+      json,
+      help,
+      error: new CrossVpcError('InvalidInput', message, { field: [...new Set(fields)].join(','), apiCode: 'ERR_INVALID_FLAG', hint: `fix ${[...new Set(fields)].join(', ')}; crossvpc ${spec.name} --help lists the flags` }),
+    };
+  }
+  return { kind: 'ok', args: r.data, json };
+}
+
+function firstSentence(message: string): string {
+  const i = message.indexOf('. ');
+  return i > 0 ? message.slice(0, i + 1) : message;
+}
+
+/** Env overrides from --address / --namespace / --task-queue, for CrossVpcClient.connect. */
+export function connectOptions(a: { address?: string | undefined; namespace?: string | undefined; 'task-queue'?: string | undefined }): {
+  address?: string;
+  namespace?: string;
+  taskQueue?: string;
+} {
+  return {
+    ...(a.address ? { address: a.address } : {}),
+    ...(a.namespace ? { namespace: a.namespace } : {}),
+    ...(a['task-queue'] ? { taskQueue: a['task-queue'] } : {}),
+  };
+}
+
+/** Where an existing access's resources live (teardown, verify, schedule create). */
+export const LOCATION_FLAGS: FlagSpecs = {
+  'instance-credentials': { type: 'string', value: 'NAME', description: "credential set of the instance's account (worker configuration; default `default`)" },
+  'client-credentials': { type: 'string', value: 'NAME', description: "credential set of the client's account (cross-account; default `client`)" },
+  'client-domain-id': { type: 'string', value: 'ID', description: "the client's account (domain) id when it differs from the instance's" },
+};
+
+export const locationSchema = {
+  'instance-credentials': z.string().optional(),
+  'client-credentials': z.string().optional(),
+  'client-domain-id': z.string().optional(),
+};
+
+export function locationOf(a: { 'instance-id': string; 'instance-credentials'?: string | undefined; 'client-credentials'?: string | undefined; 'client-domain-id'?: string | undefined }): {
+  instanceId: string;
+  instanceCredentials?: string;
+  clientCredentials?: string;
+  clientDomainId?: string;
+} {
+  return {
+    instanceId: a['instance-id'],
+    ...(a['instance-credentials'] ? { instanceCredentials: a['instance-credentials'] } : {}),
+    ...(a['client-credentials'] ? { clientCredentials: a['client-credentials'] } : {}),
+    ...(a['client-domain-id'] ? { clientDomainId: a['client-domain-id'] } : {}),
+  };
+}
+
+/** The re-verification check (verify, schedule create). */
+export const CHECK_FLAGS: FlagSpecs = {
+  heal: { type: 'boolean', description: 'repair drift by re-running the idempotent provisioning' },
+  'skip-data-path': { type: 'boolean', description: 'check the control plane only (no produce/consume through the endpoints)' },
+  protocol: { type: 'string', value: 'PLAINTEXT|SASL_SSL', description: 'protocol of the data-path check (default PLAINTEXT)' },
+  mechanism: { type: 'string', value: 'PLAIN|SCRAM-SHA-512', description: 'SASL mechanism (SASL_SSL)' },
+  'secret-ref': { type: 'string', value: 'NAME', description: 'secret in the verify worker environment (CROSSVPC_SECRET_<NAME>_*)' },
+  topic: { type: 'string', value: 'T', description: 'topic of the data-path check (default crossvpc-verify)' },
+};
+
+export const checkSchema = {
+  heal: z.boolean().optional(),
+  'skip-data-path': z.boolean().optional(),
+  protocol: z.enum(['PLAINTEXT', 'SASL_SSL'], { error: '--protocol must be PLAINTEXT or SASL_SSL' }).optional(),
+  mechanism: z.enum(['PLAIN', 'SCRAM-SHA-512'], { error: '--mechanism must be PLAIN or SCRAM-SHA-512' }).optional(),
+  'secret-ref': z.string().optional(),
+  topic: z.string().optional(),
+};
+
+export function checkOf(a: {
+  heal?: boolean | undefined;
+  'skip-data-path'?: boolean | undefined;
+  protocol?: 'PLAINTEXT' | 'SASL_SSL' | undefined;
+  mechanism?: 'PLAIN' | 'SCRAM-SHA-512' | undefined;
+  'secret-ref'?: string | undefined;
+  topic?: string | undefined;
+}): { heal?: boolean; verify?: { enabled?: boolean; protocol?: 'PLAINTEXT' | 'SASL_SSL'; mechanism?: 'PLAIN' | 'SCRAM-SHA-512'; secretRef?: string; topic?: string } } {
+  const verify = {
+    ...(a['skip-data-path'] ? { enabled: false } : {}),
+    ...(a.protocol ? { protocol: a.protocol } : {}),
+    ...(a.mechanism ? { mechanism: a.mechanism } : {}),
+    ...(a['secret-ref'] ? { secretRef: a['secret-ref'] } : {}),
+    ...(a.topic ? { topic: a.topic } : {}),
+  };
+  return { ...(a.heal ? { heal: true } : {}), ...(Object.keys(verify).length ? { verify } : {}) };
+}
+
+/** Maps client-input field names back to the flag that set them, for error messages. */
+export const FIELD_FLAGS: Record<string, string> = {
+  instanceId: '--instance-id',
+  instanceCredentials: '--instance-credentials',
+  clientCredentials: '--client-credentials',
+  clientDomainId: '--client-domain-id',
+  'verify.protocol': '--protocol',
+  'verify.mechanism': '--mechanism',
+  'verify.secretRef': '--secret-ref',
+  'verify.topic': '--topic',
+  'reverify.instanceId': '--instance-id',
+  'reverify.instanceCredentials': '--instance-credentials',
+  'reverify.clientCredentials': '--client-credentials',
+  'reverify.clientDomainId': '--client-domain-id',
+  'reverify.verify.protocol': '--protocol',
+  'reverify.verify.mechanism': '--mechanism',
+  'reverify.verify.secretRef': '--secret-ref',
+  'reverify.verify.topic': '--topic',
+  every: '--every',
+  taskQueue: '--task-queue',
+};
+
+/** Rewrites an InvalidInput error's fields (input names) to flag names. */
+export function withFlagNames(e: CrossVpcError): CrossVpcError {
+  if (e.code !== 'InvalidInput' || !e.field) return e;
+  const fields = e.field.split(',').map((f) => FIELD_FLAGS[f] ?? f);
+  const message = e.message.replace(/(^|; |: )([A-Za-z][\w.]*):/g, (m: string, pre: string, f: string) => (FIELD_FLAGS[f] ? `${pre}${FIELD_FLAGS[f]} (${f}):` : m));
+  return new CrossVpcError('InvalidInput', message, { field: fields.join(','), ...(e.apiCode ? { apiCode: e.apiCode } : {}), hint: `fix ${fields.join(', ')} and retry`, cause: e });
+}

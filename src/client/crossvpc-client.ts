@@ -1,0 +1,536 @@
+/**
+ * Typed client of kafka-crossvpc for other services: start (or join) an access, read and follow its
+ * progress, approve, cancel (→ rollback), tear it down, re-verify it once or on a schedule.
+ *
+ * A thin layer over `@temporalio/client` and src/temporal/access-client.ts: inputs are validated with zod
+ * (the workflows' own schemas) before anything is sent, and every Temporal error surfaces as a
+ * `CrossVpcError` (code, field, API code, hint).
+ *
+ *   const cv = await CrossVpcClient.connect({ address: '127.0.0.1:7233' });
+ *   const access = await cv.startAccess({ instanceId, clientVpcId, clientSubnetId });
+ *   const outcome = await cv.followProgress(instanceId, (p) => console.log(p.phase));
+ *   await cv.close();
+ */
+import { Client, Connection, WorkflowFailedError, type WorkflowExecutionStatusName, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure, CancelledFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { approveSignal, progressQuery, type AccessPhase, type AccessProgress, type PortProgressEntry } from '../../workflows/definitions.js';
+import { accessWorkflowId, parseProvisionInput, type ProvisionRequest } from '../../workflows/input.js';
+import {
+  REVERIFY_WORKFLOW_TYPE,
+  TEARDOWN_WORKFLOW_TYPE,
+  parseReverifyInput,
+  parseTeardownInput,
+  reverifyScheduleId,
+  teardownWorkflowId,
+  type ReverifyRequest,
+  type ReverifyResult,
+  type TeardownRequest,
+  type TeardownResult,
+} from '../../workflows/ops-input.js';
+import { CrossVpcInstanceId, CrossVpcPhase } from '../../workflows/search-attributes.js';
+import { awaitAccessOutcome, startOrJoinAccess, temporalEnv, type ProvisionOutcome } from '../temporal/access-client.js';
+import {
+  deleteReverifySchedule,
+  listReverifySchedules,
+  pauseReverifySchedule,
+  triggerReverifySchedule,
+  unpauseReverifySchedule,
+  upsertReverifySchedule,
+  type ReverifyScheduleInfo,
+} from '../temporal/reverify-schedule.js';
+import { CrossVpcError, toCrossVpcError } from './errors.js';
+import { InstanceIdSchema, ScheduleRequestSchema, validate, type ScheduleRequest } from './schemas.js';
+
+export { REVERIFY_WORKFLOW_TYPE, TEARDOWN_WORKFLOW_TYPE, reverifyScheduleId, teardownWorkflowId };
+
+/** Workflow id of a one-off re-verification (`verify`); scheduled runs are `crossvpc-reverify-<id>-<time>`. */
+export function verifyWorkflowId(instanceId: string): string {
+  return `crossvpc-verify-${instanceId}`;
+}
+
+export interface ConnectOptions {
+  /** host:port of the Temporal frontend (default TEMPORAL_ADDRESS, else 127.0.0.1:7233). */
+  address?: string;
+  /** Default TEMPORAL_NAMESPACE, else `default`. */
+  namespace?: string;
+  /** Task queue of the kafka-crossvpc worker (default TEMPORAL_TASK_QUEUE, else `kafka-crossvpc`). */
+  taskQueue?: string;
+  /** Where the defaults come from (default `process.env`). */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface FromClientOptions {
+  taskQueue: string;
+}
+
+/** Temporal's view of a run plus the access's own progress. */
+export interface AccessStatus {
+  instanceId: string;
+  workflowId: string;
+  runId: string;
+  /** RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, TIMED_OUT, … */
+  workflowStatus: WorkflowExecutionStatusName;
+  startTime: string;
+  closeTime: string | null;
+  /** Phase and per-port status (queried while running; derived from the result once closed). */
+  progress: AccessProgress;
+  /** Set once the run has closed. */
+  outcome?: ProvisionOutcome;
+}
+
+export interface AccessHandle {
+  instanceId: string;
+  workflowId: string;
+  /** Run id of the run started or joined. */
+  runId: string;
+  /** True when an access already running was joined instead of starting a new run. */
+  joined: boolean;
+  workflow: WorkflowHandle;
+}
+
+export interface FollowOptions {
+  /** How often to query the progress (default 1000 ms). */
+  intervalMs?: number;
+  /** Stops following (the promise rejects with the signal's reason). */
+  signal?: AbortSignal;
+}
+
+export interface ApproveResult {
+  instanceId: string;
+  workflowId: string;
+  runId: string;
+  /** Whether the run was already waiting at the gate (else the approval is remembered for when it gets there). */
+  wasAwaitingApproval: boolean;
+}
+
+export interface TeardownOutcome {
+  status: 'completed' | 'failed' | 'started';
+  instanceId: string;
+  workflowId: string;
+  runId: string;
+  result?: TeardownResult;
+  error?: { type: string; message: string };
+}
+
+export interface VerifyOutcome {
+  status: 'completed' | 'failed';
+  instanceId: string;
+  workflowId: string;
+  runId: string;
+  result?: ReverifyResult;
+  error?: { type: string; message: string };
+}
+
+/** One re-verification schedule as listed (src/temporal/reverify-schedule.ts). */
+export type ScheduleSummary = ReverifyScheduleInfo;
+
+export class CrossVpcClient {
+  private constructor(
+    /** The underlying Temporal client (for anything this API does not cover). */
+    readonly temporal: Client,
+    readonly taskQueue: string,
+    private readonly closeConnection: (() => Promise<void>) | undefined,
+  ) {}
+
+  /** Connects to Temporal; options override TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE / TEMPORAL_TASK_QUEUE. */
+  static async connect(options: ConnectOptions = {}): Promise<CrossVpcClient> {
+    const env = { ...(options.env ?? process.env) };
+    if (options.address !== undefined) env.TEMPORAL_ADDRESS = options.address;
+    if (options.namespace !== undefined) env.TEMPORAL_NAMESPACE = options.namespace;
+    if (options.taskQueue !== undefined) env.TEMPORAL_TASK_QUEUE = options.taskQueue;
+    let cfg;
+    try {
+      cfg = temporalEnv(env);
+    } catch (err) {
+      const message = (err as Error).message;
+      const field = /TEMPORAL_[A-Z_]+/.exec(message)?.[0] ?? 'TEMPORAL_ADDRESS';
+      throw new CrossVpcError('ConfigError', message, { field, hint: `set ${field} (or pass it as an option / flag)` });
+    }
+    let connection: Connection;
+    try {
+      connection = await Connection.connect({ address: cfg.address, connectTimeout: '5s' });
+    } catch (err) {
+      throw new CrossVpcError('Unavailable', `cannot connect to Temporal at ${cfg.address}: ${(err as Error).message}`, {
+        field: 'TEMPORAL_ADDRESS',
+        apiCode: 'UNAVAILABLE',
+        hint: 'check TEMPORAL_ADDRESS (host:port of the Temporal frontend) and that the server is running',
+        cause: err,
+      });
+    }
+    return new CrossVpcClient(new Client({ connection, namespace: cfg.namespace }), cfg.taskQueue, () => connection.close());
+  }
+
+  /** Wraps an existing Temporal client (its connection stays yours to close). */
+  static fromClient(client: Client, options: FromClientOptions): CrossVpcClient {
+    return new CrossVpcClient(client, options.taskQueue, undefined);
+  }
+
+  get namespace(): string {
+    return this.temporal.options.namespace;
+  }
+
+  async close(): Promise<void> {
+    await this.closeConnection?.();
+  }
+
+  // ---- provisioning ---------------------------------------------------------------------------------
+
+  /** Starts the access `crossvpc-<instanceId>`, or joins the run already going. */
+  async startAccess(request: ProvisionRequest, options: { taskQueue?: string } = {}): Promise<AccessHandle> {
+    const parsed = parseProvisionInput(request);
+    if (!parsed.ok) return invalidInput(parsed);
+    const input = parsed.input;
+    const workflowId = accessWorkflowId(input.instanceId);
+    try {
+      const before = await this.temporal.workflow
+        .getHandle(workflowId)
+        .describe()
+        .then((d) => (d.status.name === 'RUNNING' ? d.runId : undefined))
+        .catch(() => undefined);
+      const handle = await startOrJoinAccess(this.temporal, options.taskQueue ?? this.taskQueue, input);
+      const runId = handle.firstExecutionRunId;
+      return { instanceId: input.instanceId, workflowId, runId, joined: before === runId, workflow: this.temporal.workflow.getHandle(workflowId, runId) };
+    } catch (err) {
+      throw this.err(err, `access ${workflowId}`);
+    }
+  }
+
+  /** Status of the access: Temporal's run status plus progress (running) or outcome (closed). */
+  async describeAccess(instanceId: string): Promise<AccessStatus> {
+    const id = this.instanceId(instanceId);
+    const workflowId = accessWorkflowId(id);
+    const handle = this.temporal.workflow.getHandle(workflowId);
+    try {
+      const d = await handle.describe();
+      const base = {
+        instanceId: id,
+        workflowId,
+        runId: d.runId,
+        workflowStatus: d.status.name,
+        startTime: d.startTime.toISOString(),
+        closeTime: d.closeTime ? d.closeTime.toISOString() : null,
+      };
+      if (d.status.name === 'RUNNING') {
+        let progress: AccessProgress;
+        try {
+          progress = await withTimeout(handle.query(progressQuery), 10_000, 'progress query');
+        } catch {
+          // No worker answering (yet): the phase search attribute is the next best thing.
+          const phase = (d.typedSearchAttributes.get(CrossVpcPhase) ?? 'validating') as AccessPhase;
+          progress = { instanceId: id, phase, ports: [], awaitingApproval: phase === 'awaiting-approval' };
+        }
+        return { ...base, progress };
+      }
+      const outcome = await awaitAccessOutcome(this.temporal.workflow.getHandle(workflowId, d.runId), d.runId);
+      return { ...base, progress: progressFromOutcome(id, outcome), outcome };
+    } catch (err) {
+      throw this.err(err, `access ${workflowId}`);
+    }
+  }
+
+  /** The `progress` query of a running (or closed, with a worker up) access. */
+  async getProgress(instanceId: string): Promise<AccessProgress> {
+    const workflowId = accessWorkflowId(this.instanceId(instanceId));
+    try {
+      return await this.temporal.workflow.getHandle(workflowId).query(progressQuery);
+    } catch (err) {
+      throw this.err(err, `access ${workflowId}`);
+    }
+  }
+
+  /** Waits until the access's current run closes and returns its outcome (verified, rolled_back, failed). */
+  async waitForOutcome(instanceId: string): Promise<ProvisionOutcome> {
+    const workflowId = accessWorkflowId(this.instanceId(instanceId));
+    try {
+      const d = await this.temporal.workflow.getHandle(workflowId).describe();
+      return await awaitAccessOutcome(this.temporal.workflow.getHandle(workflowId, d.runId), d.runId);
+    } catch (err) {
+      throw this.err(err, `access ${workflowId}`);
+    }
+  }
+
+  /**
+   * Polls the `progress` query every `intervalMs` until the run closes, calling `onUpdate` for every
+   * change (and once with the final progress); resolves with the outcome.
+   */
+  async followProgress(instanceId: string, onUpdate: (progress: AccessProgress) => void, options: FollowOptions = {}): Promise<ProvisionOutcome> {
+    const id = this.instanceId(instanceId);
+    const workflowId = accessWorkflowId(id);
+    const intervalMs = options.intervalMs ?? 1_000;
+    let runId: string;
+    try {
+      runId = (await this.temporal.workflow.getHandle(workflowId).describe()).runId;
+    } catch (err) {
+      throw this.err(err, `access ${workflowId}`);
+    }
+    const handle = this.temporal.workflow.getHandle(workflowId, runId);
+    let closed = false;
+    const outcomeP = awaitAccessOutcome(handle, runId).finally(() => {
+      closed = true;
+    });
+    const settled = outcomeP.then(
+      () => undefined,
+      () => undefined,
+    );
+    let last = '';
+    const emit = (p: AccessProgress): void => {
+      const key = JSON.stringify(p);
+      if (key === last) return;
+      last = key;
+      onUpdate(p);
+    };
+    while (!closed) {
+      options.signal?.throwIfAborted();
+      try {
+        const p = await Promise.race([handle.query(progressQuery), settled]);
+        if (p && !closed) emit(p);
+      } catch {
+        // not answerable yet (first workflow task pending, worker restarting): try again next tick
+      }
+      if (closed) break;
+      await Promise.race([sleep(intervalMs, options.signal), settled]);
+    }
+    options.signal?.throwIfAborted();
+    let outcome: ProvisionOutcome;
+    try {
+      outcome = await outcomeP;
+    } catch (err) {
+      throw this.err(err, `access ${workflowId}`);
+    }
+    try {
+      emit(await withTimeout(handle.query(progressQuery), 5_000, 'final progress query'));
+    } catch {
+      emit(progressFromOutcome(id, outcome));
+    }
+    return outcome;
+  }
+
+  /** Releases the approval gate (sends `approve`). Fails with NotRunning when the run has closed. */
+  async approve(instanceId: string): Promise<ApproveResult> {
+    const id = this.instanceId(instanceId);
+    const status = await this.describeAccess(id);
+    if (status.workflowStatus !== 'RUNNING') {
+      throw new CrossVpcError('NotRunning', `access ${status.workflowId} is not running (${status.workflowStatus}, ${status.progress.phase}): nothing to approve`, {
+        field: 'instanceId',
+        apiCode: status.workflowStatus,
+        hint: 'start it again with crossvpc provision --approval-gate, or check the instance id',
+      });
+    }
+    try {
+      await this.temporal.workflow.getHandle(status.workflowId, status.runId).signal(approveSignal);
+    } catch (err) {
+      throw this.err(err, `access ${status.workflowId}`);
+    }
+    return { instanceId: id, workflowId: status.workflowId, runId: status.runId, wasAwaitingApproval: status.progress.awaitingApproval };
+  }
+
+  /**
+   * Requests cancellation of a running access: it undoes what it created (rollback). With `wait`,
+   * resolves with the outcome (normally `rolled_back`).
+   */
+  async cancel(instanceId: string, options: { wait?: boolean } = {}): Promise<{ instanceId: string; workflowId: string; runId: string; outcome?: ProvisionOutcome }> {
+    const id = this.instanceId(instanceId);
+    const status = await this.describeAccess(id);
+    if (status.workflowStatus !== 'RUNNING') {
+      throw new CrossVpcError('NotRunning', `access ${status.workflowId} is not running (${status.workflowStatus}, ${status.progress.phase}): nothing to cancel`, {
+        field: 'instanceId',
+        apiCode: status.workflowStatus,
+        hint: 'to remove a finished access use crossvpc teardown',
+      });
+    }
+    const handle = this.temporal.workflow.getHandle(status.workflowId, status.runId);
+    try {
+      await handle.cancel();
+      const base = { instanceId: id, workflowId: status.workflowId, runId: status.runId };
+      return options.wait ? { ...base, outcome: await awaitAccessOutcome(handle, status.runId) } : base;
+    } catch (err) {
+      throw this.err(err, `access ${status.workflowId}`);
+    }
+  }
+
+  // ---- teardown and re-verification -----------------------------------------------------------------
+
+  /**
+   * Starts (or joins) `crossvpc-teardown-<instanceId>`; unless `wait: false`, waits for its result. A
+   * provisioning run still going is cancelled by the teardown workflow (it rolls back first).
+   */
+  async teardown(request: TeardownRequest, options: { wait?: boolean; taskQueue?: string } = {}): Promise<TeardownOutcome> {
+    const parsed = parseTeardownInput(request);
+    if (!parsed.ok) return invalidInput(parsed);
+    const input = parsed.input;
+    const workflowId = teardownWorkflowId(input.instanceId);
+    const r = await this.runOnce<TeardownResult>(TEARDOWN_WORKFLOW_TYPE, workflowId, input.instanceId, input, options, `Tear down cross-VPC access to Kafka ${input.instanceId}`);
+    return { ...r, instanceId: input.instanceId };
+  }
+
+  /** Runs one re-verification of the access now (joins a check already running) and returns its result. */
+  async verify(request: ReverifyRequest, options: { taskQueue?: string } = {}): Promise<VerifyOutcome> {
+    const parsed = parseReverifyInput(request);
+    if (!parsed.ok) return invalidInput(parsed);
+    const input = parsed.input;
+    const workflowId = verifyWorkflowId(input.instanceId);
+    const r = await this.runOnce<ReverifyResult>(REVERIFY_WORKFLOW_TYPE, workflowId, input.instanceId, input, { ...options, wait: true }, `Re-verify cross-VPC access to Kafka ${input.instanceId}${input.heal ? ' (heal drift)' : ''}`);
+    return { ...r, status: r.status === 'started' ? 'completed' : r.status, instanceId: input.instanceId };
+  }
+
+  private async runOnce<R>(
+    type: string,
+    workflowId: string,
+    instanceId: string,
+    input: unknown,
+    options: { wait?: boolean; taskQueue?: string },
+    summary: string,
+  ): Promise<{ status: 'completed' | 'failed' | 'started'; workflowId: string; runId: string; result?: R; error?: { type: string; message: string } }> {
+    let handle;
+    try {
+      handle = await this.temporal.workflow.start(type, {
+        taskQueue: options.taskQueue ?? this.taskQueue,
+        workflowId,
+        args: [input],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        staticSummary: summary,
+        typedSearchAttributes: [{ key: CrossVpcInstanceId, value: instanceId }],
+      });
+    } catch (err) {
+      throw this.err(err, `workflow ${workflowId}`);
+    }
+    const runId = handle.firstExecutionRunId;
+    if (options.wait === false) return { status: 'started', workflowId, runId };
+    try {
+      const result = (await handle.result()) as R;
+      return { status: 'completed', workflowId, runId, result };
+    } catch (err) {
+      if (!(err instanceof WorkflowFailedError)) throw this.err(err, `workflow ${workflowId}`);
+      const cause = err.cause;
+      const type = cause instanceof ApplicationFailure ? (cause.type ?? 'Error') : cause instanceof CancelledFailure ? 'Cancelled' : (cause?.name ?? 'Error');
+      return { status: 'failed', workflowId, runId, error: { type, message: cause?.message ?? err.message } };
+    }
+  }
+
+  // ---- schedules --------------------------------------------------------------------------------------
+
+  /**
+   * Creates (or updates: `created: false`) the re-verification schedule `crossvpc-reverify-<instanceId>`:
+   * every `every`, one `reverifyCrossVpcAccess` run with `reverify` as input (overlap SKIP).
+   */
+  async scheduleReverification(request: ScheduleRequest): Promise<{ scheduleId: string; instanceId: string; every: string; created: boolean }> {
+    const r = validate(ScheduleRequestSchema, request, 'schedule input');
+    const { heal, instanceId, ...args } = request.reverify;
+    try {
+      const res = await upsertReverifySchedule(this.temporal, {
+        instanceId,
+        every: r.every,
+        taskQueue: r.taskQueue ?? this.taskQueue,
+        args,
+        ...(heal !== undefined ? { heal } : {}),
+        ...(r.note !== undefined ? { note: r.note } : {}),
+        ...(r.triggerImmediately ? { triggerImmediately: true } : {}),
+      });
+      return { scheduleId: res.scheduleId, instanceId, every: r.every, created: res.created };
+    } catch (err) {
+      throw this.err(err, `schedule ${reverifyScheduleId(instanceId)}`);
+    }
+  }
+
+  /** Every re-verification schedule of the namespace, described (interval, paused, next/last run, last health). */
+  async listSchedules(): Promise<ScheduleSummary[]> {
+    try {
+      return await listReverifySchedules(this.temporal);
+    } catch (err) {
+      throw this.err(err, 'schedule list');
+    }
+  }
+
+  async pauseSchedule(instanceId: string, note?: string): Promise<{ scheduleId: string }> {
+    return this.onSchedule(instanceId, (id) => pauseReverifySchedule(this.temporal, id, note));
+  }
+
+  async unpauseSchedule(instanceId: string, note?: string): Promise<{ scheduleId: string }> {
+    return this.onSchedule(instanceId, (id) => unpauseReverifySchedule(this.temporal, id, note));
+  }
+
+  async deleteSchedule(instanceId: string): Promise<{ scheduleId: string }> {
+    return this.onSchedule(instanceId, (id) => deleteReverifySchedule(this.temporal, id));
+  }
+
+  /** Runs the schedule's check now (in addition to its interval). */
+  async triggerSchedule(instanceId: string): Promise<{ scheduleId: string }> {
+    return this.onSchedule(instanceId, (id) => triggerReverifySchedule(this.temporal, id));
+  }
+
+  private async onSchedule(instanceId: string, op: (instanceId: string) => Promise<unknown>): Promise<{ scheduleId: string }> {
+    const id = this.instanceId(instanceId);
+    const scheduleId = reverifyScheduleId(id);
+    try {
+      await op(id);
+    } catch (err) {
+      throw this.err(err, `schedule ${scheduleId}`, 'create it with crossvpc schedule create (or check the instance id and TEMPORAL_NAMESPACE)');
+    }
+    return { scheduleId };
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------------------
+
+  private instanceId(raw: string): string {
+    return validate(InstanceIdSchema, raw, 'instance id');
+  }
+
+  private err(err: unknown, what: string, notFoundHint?: string): CrossVpcError {
+    return toCrossVpcError(err, {
+      what,
+      namespace: this.namespace,
+      notFoundHint: notFoundHint ?? 'check the instance id and TEMPORAL_NAMESPACE, or start the access with crossvpc provision',
+    });
+  }
+}
+
+function invalidInput(p: { message: string; fields: string[] }): never {
+  const fields = [...new Set(p.fields)];
+  throw new CrossVpcError('InvalidInput', p.message, { field: fields.join(','), hint: `fix ${fields.join(', ')} and retry` });
+}
+
+/** Progress of a closed run, derived from its outcome (no worker needed). */
+export function progressFromOutcome(instanceId: string, outcome: ProvisionOutcome): AccessProgress {
+  const phase: AccessPhase = outcome.result ? outcome.result.status : outcome.status === 'rolled_back' ? 'rolled_back' : 'failed';
+  const ports: PortProgressEntry[] = outcome.ports.map((p) => ({
+    portId: p.portId,
+    listenerIp: p.listenerIp,
+    status: (p.status as PortProgressEntry['status'] | undefined) ?? (outcome.result ? 'ready' : 'failed'),
+    workflowId: `${outcome.workflowId}-port-${p.portId}`,
+    ...(p.serviceId ? { serviceId: p.serviceId } : {}),
+    ...(p.endpointId ? { endpointId: p.endpointId } : {}),
+    ...(p.endpointIp ? { endpointIp: p.endpointIp } : {}),
+    ...(p.error ? { error: p.error } : {}),
+  }));
+  return {
+    instanceId,
+    phase,
+    ports,
+    awaitingApproval: false,
+    ...(outcome.bootstrapServers ? { bootstrapServers: outcome.bootstrapServers } : {}),
+    ...(outcome.error ? { error: outcome.error.message } : {}),
+    ...(outcome.error?.undone?.length ? { undone: outcome.error.undone } : {}),
+  };
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => (t = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms)))]);
+  } finally {
+    clearTimeout(t);
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * The one error type of the typed client: what went wrong (`code`), which input field or flag it is about
+ * (`field`), the API error code behind it (`apiCode`: a gRPC status name such as `NOT_FOUND`, or the
+ * failure type of a workflow / cloud API such as `EndPoint.3006`), and what to do about it (`hint`).
+ */
+import { ScheduleNotFoundError, ServiceError, WorkflowNotFoundError, isGrpcServiceError } from '@temporalio/client';
+
+export type CrossVpcErrorCode =
+  /** An input field or flag is invalid (`field` names it). */
+  | 'InvalidInput'
+  /** The client configuration (TEMPORAL_* or connect options) is invalid. */
+  | 'ConfigError'
+  /** No workflow / schedule for this instance in the namespace. */
+  | 'NotFound'
+  /** The access (or check) is not in a state that allows the operation, e.g. approving a closed run. */
+  | 'NotRunning'
+  /** The Temporal server could not be reached. */
+  | 'Unavailable'
+  /** A workflow type this operation needs is not registered on any worker of the task queue. */
+  | 'WorkerMissing'
+  /** Any other Temporal API error (`apiCode` carries the gRPC status). */
+  | 'TemporalError';
+
+export interface CrossVpcErrorInit {
+  field?: string;
+  apiCode?: string;
+  hint: string;
+  cause?: unknown;
+}
+
+export class CrossVpcError extends Error {
+  override readonly name = 'CrossVpcError';
+  readonly field?: string;
+  readonly apiCode?: string;
+  readonly hint: string;
+
+  constructor(
+    readonly code: CrossVpcErrorCode,
+    message: string,
+    init: CrossVpcErrorInit,
+  ) {
+    super(message, init.cause === undefined ? undefined : { cause: init.cause });
+    if (init.field !== undefined) this.field = init.field;
+    if (init.apiCode !== undefined) this.apiCode = init.apiCode;
+    this.hint = init.hint;
+  }
+
+  /** JSON shape used by the CLI (`error` of every `--json` answer). */
+  toJSON(): { code: CrossVpcErrorCode; message: string; field?: string; apiCode?: string; hint: string } {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.field !== undefined ? { field: this.field } : {}),
+      ...(this.apiCode !== undefined ? { apiCode: this.apiCode } : {}),
+      hint: this.hint,
+    };
+  }
+}
+
+/** gRPC status code numbers → names (the subset Temporal answers with). */
+const GRPC_STATUS: Record<number, string> = {
+  1: 'CANCELLED',
+  2: 'UNKNOWN',
+  3: 'INVALID_ARGUMENT',
+  4: 'DEADLINE_EXCEEDED',
+  5: 'NOT_FOUND',
+  6: 'ALREADY_EXISTS',
+  7: 'PERMISSION_DENIED',
+  8: 'RESOURCE_EXHAUSTED',
+  9: 'FAILED_PRECONDITION',
+  10: 'ABORTED',
+  12: 'UNIMPLEMENTED',
+  13: 'INTERNAL',
+  14: 'UNAVAILABLE',
+  16: 'UNAUTHENTICATED',
+};
+
+function grpcCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 4; depth++) {
+    if (isGrpcServiceError(e)) return GRPC_STATUS[e.code] ?? String(e.code);
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return undefined;
+}
+
+export interface ErrorContext {
+  /** What was being looked for, e.g. `access crossvpc-abc` or `schedule crossvpc-reverify-abc`. */
+  what: string;
+  namespace: string;
+  /** Hint when the thing does not exist. */
+  notFoundHint?: string;
+}
+
+/** Maps a Temporal client error to a CrossVpcError (CrossVpcErrors pass through). */
+export function toCrossVpcError(err: unknown, ctx: ErrorContext): CrossVpcError {
+  if (err instanceof CrossVpcError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  const apiCode = grpcCode(err);
+  if (err instanceof WorkflowNotFoundError || err instanceof ScheduleNotFoundError || apiCode === 'NOT_FOUND') {
+    return new CrossVpcError('NotFound', `${ctx.what} not found in namespace ${ctx.namespace}`, {
+      apiCode: apiCode ?? 'NOT_FOUND',
+      field: 'instanceId',
+      hint: ctx.notFoundHint ?? 'check the instance id and TEMPORAL_NAMESPACE',
+      cause: err,
+    });
+  }
+  if (apiCode === 'UNAVAILABLE' || apiCode === 'DEADLINE_EXCEEDED' || /connect|ECONNREFUSED|transport/i.test(message)) {
+    return new CrossVpcError('Unavailable', `Temporal server unreachable while accessing ${ctx.what}: ${message}`, {
+      ...(apiCode ? { apiCode } : {}),
+      field: 'TEMPORAL_ADDRESS',
+      hint: 'check TEMPORAL_ADDRESS (host:port of the Temporal frontend) and that the server is running',
+      cause: err,
+    });
+  }
+  if (err instanceof ServiceError || apiCode) {
+    return new CrossVpcError('TemporalError', `${ctx.what}: ${message}`, {
+      ...(apiCode ? { apiCode } : {}),
+      hint: 'see the Temporal server log or the workflow in the Temporal UI',
+      cause: err,
+    });
+  }
+  return new CrossVpcError('TemporalError', `${ctx.what}: ${message}`, { hint: 'see the workflow in the Temporal UI', cause: err });
+}

@@ -1,0 +1,35 @@
+/**
+ * Public API of kafka-crossvpc for other TypeScript services: the typed client, its inputs (zod schemas and
+ * types) and the shapes it returns.
+ */
+export {
+  CrossVpcClient,
+  progressFromOutcome,
+  reverifyScheduleId,
+  teardownWorkflowId,
+  verifyWorkflowId,
+  REVERIFY_WORKFLOW_TYPE,
+  TEARDOWN_WORKFLOW_TYPE,
+  type AccessHandle,
+  type AccessStatus,
+  type ApproveResult,
+  type ConnectOptions,
+  type FollowOptions,
+  type FromClientOptions,
+  type ScheduleSummary,
+  type TeardownOutcome,
+  type VerifyOutcome,
+} from './crossvpc-client.js';
+export { CrossVpcError, type CrossVpcErrorCode } from './errors.js';
+export {
+  EverySchema,
+  InstanceIdSchema,
+  ReverifyRequestSchema,
+  ScheduleRequestSchema,
+  TeardownRequestSchema,
+  type ScheduleRequest,
+} from './schemas.js';
+export type { Drift, DriftKind, Health, ReverifyRequest, ReverifyResult, TeardownRequest, TeardownResult } from '../../workflows/ops-input.js';
+export { ProvisionInputSchema, type ProvisionInput, type ProvisionRequest } from '../../workflows/input.js';
+export type { AccessPhase, AccessProgress, PortProgressEntry, PortStatus } from '../../workflows/definitions.js';
+export { PROVISION_WORKFLOW_TYPE, type OutcomeStatus, type PortOutcome, type ProvisionOutcome } from '../temporal/access-client.js';

@@ -1,0 +1,104 @@
+/**
+ * Shared set-up of the CLI and typed-client tests: a sandbox on this file's own address block, the suite's
+ * real Temporal dev server, the workflow bundle, an in-process worker pair per test (test/workflow/support.ts
+ * helpers reused), and `crossvpc` run as a real process (`node src/cli/crossvpc.mjs …`).
+ */
+import { execFile, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { createOtcClients } from '../../src/otc/otc-clients.js';
+import type { OtcConfig } from '../../src/otc/otc-config.js';
+import { startSandbox, type StartSandboxOptions } from '../../src/sandbox/start-sandbox.js';
+import type { OtcClientSet } from '../../activities/index.js';
+import { workflowsPath } from '../../worker/worker.js';
+import { connectTestEnv } from '../support/temporal-env.js';
+import type { Suite } from '../workflow/support.js';
+
+const quietLogger = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** Like test/workflow/support.ts `startSuite`, on the block `127.<base + VITEST_POOL_ID>`. */
+export async function startCliSuite(base: number, options: Pick<StartSandboxOptions, 'kafka' | 'scenario'> = {}): Promise<Suite> {
+  const [env, bundle, sandbox] = await Promise.all([
+    connectTestEnv(),
+    bundleWorkflowCode({ workflowsPath, logger: quietLogger }),
+    startSandbox({ addressPrefix: `127.${base + Number(process.env.VITEST_POOL_ID ?? 0)}`, log: () => undefined, seed: 1 + Math.floor(Math.random() * 2 ** 30), ...options }),
+  ]);
+  const ready = sandbox.ready;
+  const otcConfig = (name: string): OtcConfig => {
+    const accountName = name === 'default' ? 'A' : name === 'client' ? 'B' : undefined;
+    const a = ready.accounts.find((x) => x.name === accountName);
+    if (!a) throw new Error(`no credential set ${name}`);
+    return { name, region: ready.region, projectId: a.projectId, domainId: a.domainId, credentials: { kind: 'aksk', ak: a.ak, sk: a.sk }, endpoints: { ...ready.endpoints }, timeoutMs: 5_000 };
+  };
+  const cache = new Map<string, OtcClientSet>();
+  const clients = (name: string): OtcClientSet => {
+    let c = cache.get(name);
+    if (!c) {
+      c = createOtcClients(otcConfig(name));
+      cache.set(name, c);
+    }
+    return c;
+  };
+  return {
+    env,
+    sandbox,
+    bundle,
+    otcConfig,
+    clients,
+    async stop() {
+      await sandbox.stop();
+      await env.teardown();
+    },
+  };
+}
+
+const CLI = fileURLToPath(new URL('../../src/cli/crossvpc.mjs', import.meta.url));
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** Every stdout line that parses as JSON. */
+  json: Record<string, unknown>[];
+  /** The last JSON line (the result of one-shot commands). */
+  last: Record<string, unknown>;
+}
+
+function cliEnv(taskQueue: string | undefined, extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: 'default', ...extra };
+  if (taskQueue) env.TEMPORAL_TASK_QUEUE = taskQueue;
+  return env;
+}
+
+function toResult(code: number, stdout: string, stderr: string): CliResult {
+  const json = stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { code, stdout, stderr, json, last: json[json.length - 1] ?? {} };
+}
+
+/** Runs `crossvpc <args>` as a process (asynchronously: the test's worker keeps running meanwhile). */
+export function cli(args: string[], taskQueue?: string, extraEnv: Record<string, string> = {}, timeoutMs = 110_000): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [CLI, ...args], { env: cliEnv(taskQueue, extraEnv), timeout: timeoutMs, maxBuffer: 10 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err && typeof err.code !== 'number') {
+        reject(new Error(`crossvpc ${args.join(' ')}: ${err.message}\n${stderr}`));
+        return;
+      }
+      resolve(toResult(typeof err?.code === 'number' ? err.code : 0, stdout, stderr));
+    });
+  });
+}
+
+/** Starts `crossvpc <args>` in the background; `done` resolves when it exits. */
+export function cliBackground(args: string[], taskQueue?: string): { done: Promise<CliResult>; stop: () => void } {
+  const child = spawn(process.execPath, [CLI, ...args], { env: cliEnv(taskQueue, {}), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<CliResult>((resolve) => child.on('close', (code) => resolve(toResult(code ?? -1, stdout, stderr))));
+  return { done, stop: () => child.kill('SIGTERM') };
+}
