@@ -134,6 +134,8 @@ export const accountSchema = z.strictObject({
   securityGroups: z.array(securityGroupSchema).default([]),
   networkAcls: z.array(networkAclSchema).default([]),
   kafkaInstances: z.array(kafkaInstanceSchema).default([]),
+  /** IAM agencies (delegations): users of `trustedAccount` may `assume_role` into this account as `name`. */
+  agencies: z.array(z.strictObject({ name: z.string().min(1).max(64), trustedAccount: z.string().min(1) })).default([]),
   /** Extra Neutron ports (e.g. an ECS NIC) that endpoint services may use as `port_id`. */
   ports: z.array(extraPortSchema).default([]),
 });

@@ -15,6 +15,7 @@ function keystoneError(code: number, title: string, message: string): HttpError 
 }
 const badRequest = (m: string) => keystoneError(400, 'Bad Request', m);
 const unauthorized = (m: string) => keystoneError(401, 'Unauthorized', m);
+const forbidden = (m: string) => keystoneError(403, 'Forbidden', m);
 
 const ref = z.looseObject({ id: z.string().optional(), name: z.string().optional() });
 const tokenRequest = z.looseObject({
@@ -27,6 +28,9 @@ const tokenRequest = z.looseObject({
         })
         .optional(),
       token: z.looseObject({ id: z.string() }).optional(),
+      assume_role: z
+        .looseObject({ domain_id: z.string().optional(), domain_name: z.string().optional(), xrole_name: z.string().min(1) })
+        .optional(),
     }),
     scope: z
       .looseObject({
@@ -125,6 +129,20 @@ export function iamRoutes(sb: SandboxContext): RouteDef[] {
       if (!record || record === 'expired') throw unauthorized('The token is invalid or expired.');
       account = sb.world().accounts.get(record.accountName);
       if (!account) throw unauthorized('The token is invalid or expired.');
+    } else if (methods.includes('assume_role')) {
+      // Agency token (otc-dms-vpc-iam-api.md §5.1): the delegated user's token in X-Auth-Token, the delegating
+      // account by domain name or id, the agency as `xrole_name`. The agency must trust the caller's account.
+      const subject = ctx.headers['x-auth-token'];
+      const record = typeof subject === 'string' ? sb.tokens.lookup(subject, sb.now()) : undefined;
+      if (!record || record === 'expired') throw unauthorized('The request you have made requires authentication.');
+      const role = identity.assume_role;
+      if (!role || (!role.domain_id && !role.domain_name)) throw badRequest('Expecting to find domain_id or domain_name and xrole_name in assume_role.');
+      const target = [...sb.world().accounts.values()].find((a) => (role.domain_id ? a.domainId === role.domain_id : a.domainName === role.domain_name));
+      const agency = target?.agencies.find((g) => g.name === role.xrole_name);
+      if (!target || !agency || agency.trustedAccount !== record.accountName) {
+        throw forbidden(`No agency ${role.xrole_name} of ${role.domain_id ?? role.domain_name ?? ''} is delegated to the caller.`);
+      }
+      account = target;
     } else {
       throw badRequest(`Unsupported auth methods: ${methods.join(',')}`);
     }

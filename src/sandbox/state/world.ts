@@ -19,6 +19,8 @@ export interface Account {
   username: string;
   password: string;
   projects: Project[];
+  /** IAM agencies of this account: `name` (the `xrole_name`) and the account trusted to assume it. */
+  agencies: { name: string; trustedAccount: string }[];
 }
 
 export interface Project {
@@ -267,6 +269,7 @@ export class World {
         username: spec.username ?? `sandbox-${spec.name.toLowerCase()}`,
         password: spec.password ?? `Sandbox-${spec.name}-${akFrom(`${seed}:pw:${spec.name}`).slice(0, 10)}!`,
         projects: [],
+        agencies: spec.agencies.map((g) => ({ name: g.name, trustedAccount: g.trustedAccount })),
       };
       for (const p of spec.projects ?? [{ name: scenario.region }]) {
         const project: Project = { id: p.id ?? hex32From(`${seed}:project:${spec.name}:${p.name}`), name: p.name, accountName: spec.name, domainId };
