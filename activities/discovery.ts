@@ -13,7 +13,7 @@ import type { DmsClient } from '../src/otc/dms-client.js';
 import type { VpcClient } from '../src/otc/vpc-client.js';
 import type { VpcepClient } from '../src/otc/vpcep-client.js';
 import type { Firewall, FirewallRule, SecurityGroupRule } from '../src/otc/vpc-schemas.js';
-import { cloudCall, isNotFound } from './failures.js';
+import { cloudCall, deleteIgnoringNotFound, isNotFound } from './failures.js';
 import { accessMarker, ACL_RULE_NAME_VPCEP, KAFKA_CROSSVPC_PORT, tagValue, TAG_ACCESS, TAG_PORT, VPCEP_CIDR } from './naming.js';
 import type { CredentialSetName, DeletedIds, InstanceView } from './types.js';
 
@@ -247,13 +247,7 @@ export function createDiscoveryActivities(clientsOf: (name: CredentialSetName) =
       const marker = accessMarker(args.instanceId);
       return cloudCall(async (signal, mutate) => {
         const rules = (await c.vpc.listAllSecurityGroupRules({ direction: 'ingress' }, { signal })).filter((r) => isMarkedSgRule(r, marker));
-        for (const r of rules) {
-          try {
-            await mutate(() => c.vpc.deleteSecurityGroupRule(r.id));
-          } catch (err) {
-            if (!isNotFound(err)) throw err;
-          }
-        }
+        for (const r of rules) await deleteIgnoringNotFound(mutate, () => c.vpc.deleteSecurityGroupRule(r.id));
         return { ids: rules.map((r) => r.id) };
       });
     },
@@ -269,11 +263,7 @@ export function createDiscoveryActivities(clientsOf: (name: CredentialSetName) =
           const fw = listed.ingress_rules ? listed : await c.vpc.getFirewall(listed.id, { signal });
           const ours = (fw.ingress_rules ?? []).filter((r) => r.description === marker).map((r) => r.id);
           if (ours.length === 0) continue;
-          try {
-            await mutate(() => c.vpc.removeFirewallRules(fw.id, ours, { direction: 'ingress' }));
-          } catch (err) {
-            if (!isNotFound(err)) throw err;
-          }
+          await deleteIgnoringNotFound(mutate, () => c.vpc.removeFirewallRules(fw.id, ours, { direction: 'ingress' }));
           ids.push(...ours);
           firewallIds.push(fw.id);
         }

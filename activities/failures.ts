@@ -48,6 +48,15 @@ export function isNotFound(err: unknown): boolean {
   return isApiError(err, (e) => e.status === 404 || e.kind === 'not-found');
 }
 
+/** Runs a delete through `mutate`; a 404 means it is already gone, which is what the caller wanted. */
+export async function deleteIgnoringNotFound(mutate: Mutate, del: () => Promise<unknown>): Promise<void> {
+  try {
+    await mutate(del);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}
+
 export function hasCode(err: unknown, code: string): boolean {
   return isApiError(err, (e) => e.code.toUpperCase() === code.toUpperCase());
 }

@@ -17,7 +17,7 @@ import type { VpcepClient } from '../src/otc/vpcep-client.js';
 import type { Endpoint, EndpointService } from '../src/otc/vpcep-schemas.js';
 import type { SecurityGroupRule } from '../src/otc/vpc-schemas.js';
 import { createDiscoveryActivities } from './discovery.js';
-import { cloudCall, hasCode, isApiError, isNotFound } from './failures.js';
+import { cloudCall, deleteIgnoringNotFound, hasCode, isApiError, isNotFound } from './failures.js';
 import { accessMarker, accessTags, ACL_RULE_NAME_CLIENT, ACL_RULE_NAME_VPCEP, hasAccessTags, KAFKA_CROSSVPC_PORT, shortServiceName, tagValue, TAG_PORT, VPCEP_CIDR } from './naming.js';
 import type {
   AcceptArgs,
@@ -406,12 +406,7 @@ export function createActivities(deps: ActivityDeps) {
       return cloudCall(async (signal, mutate) => {
         const eps = await endpointsOfAccess(c, args.instanceId, args.portId, signal);
         for (const e of eps) {
-          if (e.status === 'deleting') continue;
-          try {
-            await mutate(() => c.vpcep.deleteEndpoint(e.id));
-          } catch (err) {
-            if (!isNotFound(err)) throw err;
-          }
+          if (e.status !== 'deleting') await deleteIgnoringNotFound(mutate, () => c.vpcep.deleteEndpoint(e.id));
         }
         return { ids: eps.map((e) => e.id) };
       });
@@ -461,13 +456,7 @@ export function createActivities(deps: ActivityDeps) {
         const rules = (await c.vpc.listAllSecurityGroupRules({ security_group_id: args.securityGroupId, direction: 'ingress' }, { signal })).filter(
           (r) => r.description === marker && ruleMatches(r, args.securityGroupId),
         );
-        for (const r of rules) {
-          try {
-            await mutate(() => c.vpc.deleteSecurityGroupRule(r.id));
-          } catch (err) {
-            if (!isNotFound(err)) throw err;
-          }
-        }
+        for (const r of rules) await deleteIgnoringNotFound(mutate, () => c.vpc.deleteSecurityGroupRule(r.id));
         return { ids: rules.map((r) => r.id) };
       });
     },
