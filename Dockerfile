@@ -18,9 +18,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends openjdk-17-jre-
     && rm -rf /var/lib/apt/lists/*
 COPY tools/kafka ./tools/kafka
 COPY scripts ./scripts
-RUN SKIP_TEMPORAL=1 bash scripts/ensure-tools.sh
+RUN SKIP_TEMPORAL=1 bash scripts/ensure-tools.sh && mkdir -p .crossvpc && chown node:node .crossvpc
 USER node
-EXPOSE 9400-9405
 ENTRYPOINT ["node", "src/cli/crossvpc.mjs", "sandbox"]
 
 FROM base AS worker

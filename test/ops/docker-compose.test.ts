@@ -10,7 +10,7 @@ import { projectRoot } from '../../src/devtools/tool-paths.js';
 const composeCheck = join(projectRoot, '.tools', 'compose-check');
 
 interface ComposeProject {
-  services: Record<string, { image?: string; build?: { context: string; target?: string }; environment?: Record<string, string | null>; depends_on?: Record<string, { condition: string }>; profiles?: string[] }>;
+  services: Record<string, { network_mode?: string; image?: string; build?: { context: string; target?: string }; environment?: Record<string, string | null>; depends_on?: Record<string, { condition: string }>; profiles?: string[] }>;
 }
 
 function load(profiles: string[] = []): ComposeProject {
@@ -33,6 +33,8 @@ describe('docker-compose.yml', () => {
   it('adds the sandbox only with --profile sandbox', () => {
     const project = load(['sandbox']);
     expect(project.services.sandbox?.build?.target).toBe('sandbox');
+    // Loopback-only emulated hosts: the sandbox must share the worker's network namespace.
+    expect(project.services.sandbox?.network_mode).toBe('service:worker');
   });
 
   it('rejects an invalid file (the check can fail)', () => {
