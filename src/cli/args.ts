@@ -32,6 +32,17 @@ export interface CommandSpec<S extends z.ZodType> {
   schema: S;
   /** Extra help paragraphs (JSON fields, examples). */
   notes?: readonly string[];
+  /**
+   * Positional arguments (anywhere among the flags), e.g. a subcommand word: shown after the name in the
+   * synopsis and validated by the schema under the key `positionals` (a string array). Default: none allowed.
+   */
+  positionals?: { value: string; description: string };
+  /**
+   * How a usage error is printed with --json. Default: the `{ok:false,error}` JSON line on stdout. `'text'`:
+   * as text on stderr all the same (stdout JSON with a contract of its own). A function: the JSON object it
+   * returns, for invalid values once the flags parsed; text on stderr when they did not (unknown flag).
+   */
+  usageErrorJson?: 'text' | ((e: CrossVpcError) => object);
 }
 
 /** Flags of every command that talks to Temporal. */
@@ -52,9 +63,13 @@ export const TASK_QUEUE_ENV: Record<string, string> = {
   TEMPORAL_TASK_QUEUE: 'task queue of the worker (default kafka-crossvpc)',
 };
 
+export const HELP_FLAG: FlagSpecs = {
+  help: { type: 'boolean', short: 'h', description: 'show this help' },
+};
+
 export const COMMON_FLAGS: FlagSpecs = {
   json: { type: 'boolean', description: 'print one JSON object per line (the documented fields) instead of text' },
-  help: { type: 'boolean', short: 'h', description: 'show this help' },
+  ...HELP_FLAG,
 };
 
 export const INSTANCE_FLAG: FlagSpecs = {
@@ -91,12 +106,14 @@ export function helpText(spec: CommandSpec<z.ZodType>): string {
       return f.required ? one : `[${one}]`;
     })
     .join(' ');
+  const name = spec.positionals ? `${spec.name} ${spec.positionals.value}` : spec.name;
   const envRows = Object.entries(spec.env);
   const envWidth = envRows.length ? Math.max(...envRows.map(([k]) => k.length)) + 2 : 0;
   return [
-    `usage: crossvpc ${spec.name} ${synopsis}`,
+    `usage: crossvpc ${name} ${synopsis}`,
     '',
     spec.summary,
+    ...(spec.positionals ? ['', `  ${spec.positionals.value}  ${spec.positionals.description}`] : []),
     '',
     'flags:',
     ...rows.map(([l, r]) => `  ${l.padEnd(width)}${r}`),
@@ -107,7 +124,11 @@ export function helpText(spec: CommandSpec<z.ZodType>): string {
   ].join('\n');
 }
 
-export type ParseOutcome<T> = { kind: 'help'; text: string } | { kind: 'ok'; args: T; json: boolean } | { kind: 'error'; error: CrossVpcError; json: boolean; help: string };
+export type ParseOutcome<T> =
+  | { kind: 'help'; text: string }
+  | { kind: 'ok'; args: T; json: boolean }
+  /** `json`: print the error as JSON (`usageErrorJson`, else `{ok:false,error}`), otherwise as text on stderr. */
+  | { kind: 'error'; error: CrossVpcError; json: boolean; help: string };
 
 /** Parses `argv` against the spec; never throws for bad usage (returns `kind: 'error'` naming the flag). */
 export function parseCommand<S extends z.ZodType>(spec: CommandSpec<S>, argv: string[]): ParseOutcome<z.output<S>> {
@@ -116,27 +137,30 @@ export function parseCommand<S extends z.ZodType>(spec: CommandSpec<S>, argv: st
   const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
   for (const [name, f] of Object.entries(spec.flags)) options[name] = f.short ? { type: f.type, short: f.short } : { type: f.type };
   let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
   try {
-    values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+    const parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: spec.positionals !== undefined });
+    values = parsed.values as Record<string, string | boolean | undefined>;
+    positionals = parsed.positionals;
   } catch (err) {
     const e = err as Error & { code?: string };
     const flagName = /'(-{1,2}[^' ]+)/.exec(e.message)?.[1] ?? /^Unexpected argument '([^']+)'/.exec(e.message)?.[1] ?? '(arguments)';
     const hint = e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? `remove ${flagName}; crossvpc ${spec.name} --help lists the flags` : `crossvpc ${spec.name} --help lists the flags and their values`;
     return {
       kind: 'error',
-      json,
+      json: json && spec.usageErrorJson === undefined,
       help,
       error: new CrossVpcError('InvalidInput', firstSentence(e.message), { field: flagName, ...(e.code ? { apiCode: e.code } : {}), hint }),
     };
   }
   if (values.help) return { kind: 'help', text: help };
-  const r = spec.schema.safeParse(values);
+  const r = spec.schema.safeParse(spec.positionals ? { ...values, positionals } : values);
   if (!r.success) {
-    const fields = r.error.issues.map((i) => (i.path.length ? `--${i.path.map(String).join('.')}` : '(flags)'));
+    const fields = r.error.issues.map((i) => (i.path[0] === 'positionals' ? '(arguments)' : i.path.length ? `--${i.path.map(String).join('.')}` : '(flags)'));
     const message = r.error.issues.map((i) => i.message).join('; ');
     return {
       kind: 'error',
-      json,
+      json: json && spec.usageErrorJson !== 'text',
       help,
       error: new CrossVpcError('InvalidInput', message, { field: [...new Set(fields)].join(','), apiCode: 'ERR_INVALID_FLAG', hint: `fix ${[...new Set(fields)].join(', ')}; crossvpc ${spec.name} --help lists the flags` }),
     };

@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { CrossVpcClient, type ConnectOptions } from '../client/crossvpc-client.js';
 import { CrossVpcError, toCrossVpcError } from '../client/errors.js';
 import { parseCommand, withFlagNames, type CommandSpec } from './args.js';
-import { exitCodeOfError, type ExitCodeValue } from './exit-codes.js';
+import { ExitCode, exitCodeOfError, type ExitCodeValue } from './exit-codes.js';
 
 export class Output {
   constructor(
@@ -49,15 +49,31 @@ export interface CommandContext<T> {
   connect(options: ConnectOptions): Promise<CrossVpcClient>;
 }
 
-/** Parses flags, prints help or usage errors, runs `body`, maps thrown errors to exit codes. */
-export async function runCommand<S extends z.ZodType>(spec: CommandSpec<S>, argv: string[], body: (ctx: CommandContext<z.output<S>>) => Promise<number>): Promise<number> {
+export type ParsedFlags<T> = { ok: true; args: T; out: Output } | { ok: false; exitCode: number };
+
+/** Parses flags; prints --help (exit 0) or the usage error (exit 2) itself, else returns the flags. */
+export function parseFlags<S extends z.ZodType>(spec: CommandSpec<S>, argv: string[]): ParsedFlags<z.output<S>> {
   const parsed = parseCommand(spec, argv);
   if (parsed.kind === 'help') {
     process.stdout.write(`${parsed.text}\n`);
-    return 0;
+    return { ok: false, exitCode: ExitCode.Ok };
   }
-  const out = new Output(spec.name, parsed.json);
-  if (parsed.kind === 'error') return out.error(parsed.error, parsed.help);
+  if (parsed.kind === 'error') {
+    const render = spec.usageErrorJson;
+    if (parsed.json && typeof render === 'function') {
+      process.stdout.write(`${JSON.stringify(render(parsed.error))}\n`);
+      return { ok: false, exitCode: exitCodeOfError(parsed.error.code) };
+    }
+    return { ok: false, exitCode: new Output(spec.name, parsed.json).error(parsed.error, parsed.help) };
+  }
+  return { ok: true, args: parsed.args, out: new Output(spec.name, parsed.json) };
+}
+
+/** Parses flags, prints help or usage errors, runs `body`, maps thrown errors to exit codes. */
+export async function runCommand<S extends z.ZodType>(spec: CommandSpec<S>, argv: string[], body: (ctx: CommandContext<z.output<S>>) => Promise<number>): Promise<number> {
+  const parsed = parseFlags(spec, argv);
+  if (!parsed.ok) return parsed.exitCode;
+  const { out } = parsed;
   const clients: CrossVpcClient[] = [];
   try {
     return await body({

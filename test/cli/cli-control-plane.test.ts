@@ -64,6 +64,42 @@ describe('crossvpc CLI (control plane, no Kafka)', () => {
     }
   });
 
+  it('worker, dev, sandbox, config, provision: shared --help format, usage errors name the flag', async () => {
+    const flags: Record<string, string[]> = {
+      worker: ['--only', '--task-queue', '--rate', 'TEMPORAL_TASK_QUEUE', 'OTC_*'],
+      dev: ['--keep', '--json', '--ui-port', '--temporal-port', '--fresh', '--cross-account', '--no-kafka'],
+      sandbox: ['--scenario', '--port', '--no-kafka', '--address-prefix', '--seed', '--clouds-yaml'],
+      config: ['config show', '--json', '--discover', 'OS_CLOUD'],
+      provision: ['--instance-id', '--wait', '--json', 'TEMPORAL_ADDRESS'],
+    };
+    const cmds = Object.keys(flags);
+    const helps = await Promise.all(cmds.map((cmd) => cli([cmd, '--help'])));
+    for (const [i, cmd] of cmds.entries()) {
+      const help = helps[i];
+      expect(help?.code, cmd).toBe(0);
+      for (const f of [...(flags[cmd] ?? []), '--help', 'environment:', 'exit codes']) expect(help?.stdout, cmd).toContain(f);
+    }
+
+    const [bogus, rate, port, sub, json] = await Promise.all([
+      cli(['worker', '--bogus']),
+      cli(['worker', '--rate', 'fast']),
+      cli(['sandbox', '--port', '70000']),
+      cli(['config', 'list']),
+      cli(['provision', '--instance-id', 'x', '--json']),
+    ]);
+    expect(bogus.code).toBe(2);
+    expect(bogus.stdout).toBe('');
+    expect(bogus.stderr).toContain('field --bogus');
+    expect(rate.code).toBe(2);
+    expect(rate.stderr).toContain('--rate must be a number');
+    expect(port.code).toBe(2);
+    expect(port.stderr).toContain('--port must be an integer 1..65530, got 70000');
+    expect(sub.code).toBe(2);
+    expect(sub.stderr).toContain('expected the subcommand "show"');
+    expect(json.code).toBe(2);
+    expect(json.last).toEqual({ status: 'failed', bootstrapServers: null, ports: [], error: { type: 'InvalidInput', message: '--client-vpc-id is required; --client-subnet-id is required' } });
+  });
+
   it('unknown instance → exit 4 with a clear error', async () => {
     const id = `nope${Date.now().toString(36)}`;
     for (const cmd of ['status', 'watch', 'approve', 'cancel']) {

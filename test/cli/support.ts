@@ -5,52 +5,13 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { inject } from 'vitest';
-import { createOtcClients } from '../../src/otc/otc-clients.js';
-import type { OtcConfig } from '../../src/otc/otc-config.js';
-import { startSandbox, type StartSandboxOptions } from '../../src/sandbox/start-sandbox.js';
-import type { OtcClientSet } from '../../activities/index.js';
-import { workflowsPath } from '../../worker/worker.js';
-import { connectTestEnv } from '../support/temporal-env.js';
-import type { Suite } from '../workflow/support.js';
+import type { StartSandboxOptions } from '../../src/sandbox/start-sandbox.js';
+import { startSuite, type Suite } from '../workflow/support.js';
 
-const quietLogger = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-
-/** Like test/workflow/support.ts `startSuite`, on the block `127.<base + VITEST_POOL_ID>`. */
-export async function startCliSuite(base: number, options: Pick<StartSandboxOptions, 'kafka' | 'scenario'> = {}): Promise<Suite> {
-  const [env, bundle, sandbox] = await Promise.all([
-    connectTestEnv(),
-    bundleWorkflowCode({ workflowsPath, logger: quietLogger }),
-    startSandbox({ addressPrefix: `127.${base + Number(process.env.VITEST_POOL_ID ?? 0)}`, log: () => undefined, seed: 1 + Math.floor(Math.random() * 2 ** 30), ...options }),
-  ]);
-  const ready = sandbox.ready;
-  const otcConfig = (name: string): OtcConfig => {
-    const accountName = name === 'default' ? 'A' : name === 'client' ? 'B' : undefined;
-    const a = ready.accounts.find((x) => x.name === accountName);
-    if (!a) throw new Error(`no credential set ${name}`);
-    return { name, region: ready.region, projectId: a.projectId, domainId: a.domainId, credentials: { kind: 'aksk', ak: a.ak, sk: a.sk }, endpoints: { ...ready.endpoints }, timeoutMs: 5_000 };
-  };
-  const cache = new Map<string, OtcClientSet>();
-  const clients = (name: string): OtcClientSet => {
-    let c = cache.get(name);
-    if (!c) {
-      c = createOtcClients(otcConfig(name));
-      cache.set(name, c);
-    }
-    return c;
-  };
-  return {
-    env,
-    sandbox,
-    bundle,
-    otcConfig,
-    clients,
-    async stop() {
-      await sandbox.stop();
-      await env.teardown();
-    },
-  };
+/** test/workflow/support.ts `startSuite` on the block `127.<base + VITEST_POOL_ID>`. */
+export function startCliSuite(base: number, options: Pick<StartSandboxOptions, 'kafka' | 'scenario'> = {}): Promise<Suite> {
+  return startSuite({ ...options, addressPrefix: `127.${base + Number(process.env.VITEST_POOL_ID ?? 0)}` });
 }
 
 const CLI = fileURLToPath(new URL('../../src/cli/crossvpc.mjs', import.meta.url));

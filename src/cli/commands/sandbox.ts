@@ -3,25 +3,58 @@
  * JSON ready line on stdout, then serves until SIGINT/SIGTERM and stops cleanly.
  */
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
+import { z } from 'zod';
 import { ScenarioError } from '../../sandbox/scenario/load.js';
 import { startSandbox, type ReadyLine, type StartSandboxOptions } from '../../sandbox/start-sandbox.js';
+import { HELP_FLAG, flag } from '../args.js';
+import { parseFlags } from '../output.js';
 
 export const summary = 'run the local OTC emulator (IAM, VPCEP, DMS, VPC) with a real Kafka data plane';
 
-const HELP = `usage: crossvpc sandbox [--scenario default|FILE] [--port N] [--no-kafka] [--address-prefix 127.A]
-                        [--seed N] [--clouds-yaml FILE]
-
-  --scenario        'default' (built in) or a JSON/YAML scenario file
-  --port N          IAM on N, VPCEP N+1, DMS N+2, VPC N+3, admin N+4 (default: random free ports)
-  --no-kafka        no brokers; endpoint listeners still open and refuse connections
-  --address-prefix  the sandbox's loopback block 127.A (default 127.10)
-  --seed N          seed for generated ids, credentials and fault dice
-  --clouds-yaml F   write a clouds.yaml with one cloud per sandbox account (sandbox-<account>)
-
-Prints one JSON line when ready (endpoints, admin URL, accounts with AK/SK and password, instances,
-client networks), then serves until SIGINT/SIGTERM.`;
+const spec = {
+  name: 'sandbox',
+  summary: `${summary}. Serves until SIGINT/SIGTERM, then stops cleanly. Exit code: 0 stopped, 1 failed, 2 bad flags or scenario.`,
+  flags: {
+    scenario: { type: 'string', value: 'default|FILE', description: "'default' (built in) or a JSON/YAML scenario file" },
+    port: { type: 'string', value: 'N', description: 'IAM on N, VPCEP N+1, DMS N+2, VPC N+3, admin N+4 (default: random free ports)' },
+    'no-kafka': { type: 'boolean', description: 'no brokers; endpoint listeners still open and refuse connections' },
+    'address-prefix': { type: 'string', value: '127.A', description: "the sandbox's loopback block 127.A (default 127.10)" },
+    seed: { type: 'string', value: 'N', description: 'seed for generated ids, credentials and fault dice' },
+    'clouds-yaml': { type: 'string', value: 'FILE', description: 'write a clouds.yaml with one cloud per sandbox account (sandbox-<account>)' },
+    ...HELP_FLAG,
+  },
+  env: {
+    KAFKA_LIBS: 'folder of the Kafka jars (default .tools/kafka/libs; not read with --no-kafka)',
+  },
+  schema: z
+    .object({
+      scenario: z.string().default('default'),
+      port: z
+        .string()
+        .refine((v) => {
+          const n = Number(v);
+          return Number.isInteger(n) && n >= 1 && n <= 65530;
+        }, { error: (i) => `--port must be an integer 1..65530, got ${String(i.input)}` })
+        .transform(Number)
+        .optional(),
+      'no-kafka': z.boolean().default(false),
+      'address-prefix': z.string().optional(),
+      seed: z
+        .string()
+        .regex(/^-?\d+$/, { error: (i) => `--seed must be an integer, got ${String(i.input)}` })
+        .transform(Number)
+        .optional(),
+      'clouds-yaml': z.string().optional(),
+      help: flag.bool,
+    })
+    .strict(),
+  notes: [
+    'Prints one JSON line when ready (endpoints, admin URL, accounts with AK/SK and password, instances,',
+    'client networks), then serves until SIGINT/SIGTERM.',
+  ],
+  usageErrorJson: 'text',
+} as const;
 
 /** One cloud entry per account, as openstacksdk / python-otcextensions read them (ak/sk at cloud level). */
 export function cloudsYaml(ready: ReadyLine): string {
@@ -50,46 +83,12 @@ export function cloudsYaml(ready: ReadyLine): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        scenario: { type: 'string', default: 'default' },
-        port: { type: 'string' },
-        'no-kafka': { type: 'boolean', default: false },
-        'address-prefix': { type: 'string' },
-        seed: { type: 'string' },
-        'clouds-yaml': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    process.stderr.write(`crossvpc sandbox: ${(err as Error).message}\n${HELP}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return 0;
-  }
+  const parsed = parseFlags(spec, argv);
+  if (!parsed.ok) return parsed.exitCode;
+  const values = parsed.args;
   const options: StartSandboxOptions = { scenario: values.scenario, kafka: !values['no-kafka'] };
-  if (values.port !== undefined) {
-    const port = Number(values.port);
-    if (!Number.isInteger(port) || port < 1 || port > 65530) {
-      process.stderr.write(`crossvpc sandbox: --port must be an integer 1..65530, got ${values.port}\n`);
-      return 2;
-    }
-    options.port = port;
-  }
-  if (values.seed !== undefined) {
-    if (!/^-?\d+$/.test(values.seed)) {
-      process.stderr.write(`crossvpc sandbox: --seed must be an integer, got ${values.seed}\n`);
-      return 2;
-    }
-    options.seed = Number(values.seed);
-  }
+  if (values.port !== undefined) options.port = values.port;
+  if (values.seed !== undefined) options.seed = values.seed;
   if (values['address-prefix'] !== undefined) options.addressPrefix = values['address-prefix'];
 
   let sandbox;

@@ -5,52 +5,54 @@
  * and needs no cloud credentials (`--only verify` inside the client network; secrets from
  * CROSSVPC_SECRET_<REF>_USERNAME/_PASSWORD/_CA_FILE). Stops gracefully on SIGINT/SIGTERM.
  */
-import { parseArgs } from 'node:util';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { z } from 'zod';
 import { ConfigError, loadConfig } from '../../config/env-config.js';
 import { temporalEnv } from '../../temporal/access-client.js';
 import { clientsFromConfig, createCrossVpcWorkers, verifyTaskQueue, type WorkerRole } from '../../../worker/worker.js';
+import { CONNECTION_ENV, HELP_FLAG, TASK_QUEUE_ENV, TASK_QUEUE_FLAG, flag } from '../args.js';
+import { parseFlags } from '../output.js';
 
 export const summary = 'run the provisioning worker (workflows + OTC activities) and the verify worker';
 
-const USAGE = 'usage: crossvpc worker [--only main|verify] [--task-queue Q] [--rate N]';
-
-const ArgsSchema = z
-  .object({
-    only: z.enum(['main', 'verify'], { error: '--only must be main or verify' }).optional(),
-    'task-queue': z.string().min(1).optional(),
-    rate: z
-      .string()
-      .regex(/^\d+(\.\d+)?$/, '--rate must be a number of activities per second')
-      .transform(Number)
-      .optional(),
-    help: z.boolean().optional(),
-  })
-  .strict();
+const spec = {
+  name: 'worker',
+  summary: `${summary}. Stops gracefully on SIGINT/SIGTERM. Exit code: 0 stopped, 2 bad flags or configuration.`,
+  flags: {
+    only: { type: 'string', value: 'main|verify', description: 'run one worker only (default both; verify needs no cloud credentials)' },
+    ...TASK_QUEUE_FLAG,
+    rate: { type: 'string', value: 'N', description: 'at most N activities per second on the task queue (default unlimited)' },
+    ...HELP_FLAG,
+  },
+  env: {
+    ...CONNECTION_ENV,
+    ...TASK_QUEUE_ENV,
+    'OTC_*': 'default credential set (account of the Kafka instances; main worker); see docs/configuration.md',
+    'OTC_CREDENTIALS_<NAME>_*': 'named credential sets, e.g. `client` (cross-account)',
+    'OS_CLOUD, OS_*': 'OpenStack variables / clouds.yaml entry of the default set',
+    'CROSSVPC_SECRET_<REF>_*': 'USERNAME, PASSWORD, CA_FILE of the SASL_SSL verification (verify worker)',
+  },
+  schema: z
+    .object({
+      only: z.enum(['main', 'verify'], { error: '--only must be main or verify' }).optional(),
+      'task-queue': z.string().min(1, '--task-queue must not be empty').optional(),
+      rate: z
+        .string()
+        .regex(/^\d+(\.\d+)?$/, '--rate must be a number of activities per second')
+        .transform(Number)
+        .optional(),
+      help: flag.bool,
+    })
+    .strict(),
+  notes: ['The main worker polls the task queue, the verify worker `<queue>-verify`.'],
+  usageErrorJson: 'text',
+} as const;
 
 export async function run(argv: string[]): Promise<number> {
-  let raw: Record<string, string | boolean | undefined>;
-  try {
-    raw = parseArgs({
-      args: argv,
-      strict: true,
-      options: { only: { type: 'string' }, 'task-queue': { type: 'string' }, rate: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    }).values;
-  } catch (err) {
-    process.stderr.write(`crossvpc worker: ${(err as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  const a = ArgsSchema.safeParse(raw);
-  if (!a.success) {
-    process.stderr.write(`crossvpc worker: ${a.error.issues.map((i) => i.message).join('; ')}\n${USAGE}\n`);
-    return 2;
-  }
-  if (a.data.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const roles: WorkerRole[] = a.data.only ? [a.data.only] : ['main', 'verify'];
+  const parsed = parseFlags(spec, argv);
+  if (!parsed.ok) return parsed.exitCode;
+  const { args } = parsed;
+  const roles: WorkerRole[] = args.only ? [args.only] : ['main', 'verify'];
   let temporal;
   let activityDeps;
   try {
@@ -65,7 +67,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`crossvpc worker: ${err instanceof ConfigError ? err.message : (err as Error).message}\n`);
     return 2;
   }
-  const taskQueue = a.data['task-queue'] ?? temporal.taskQueue;
+  const taskQueue = args['task-queue'] ?? temporal.taskQueue;
   try {
     Runtime.install({ logger: new DefaultLogger('INFO'), shutdownSignals: ['SIGINT', 'SIGTERM'] });
   } catch {
@@ -80,7 +82,7 @@ export async function run(argv: string[]): Promise<number> {
       roles,
       ...(activityDeps ? { activityDeps } : {}),
       shutdownGraceTime: '30s',
-      ...(a.data.rate ? { maxTaskQueueActivitiesPerSecond: a.data.rate } : {}),
+      ...(args.rate ? { maxTaskQueueActivitiesPerSecond: args.rate } : {}),
     });
     process.stderr.write(
       `crossvpc worker: ${roles.map((r) => (r === 'main' ? `main on ${taskQueue}` : `verify on ${verifyTaskQueue(taskQueue)}`)).join(', ')} (namespace ${temporal.namespace}, ${temporal.address})\n`,
