@@ -14,6 +14,7 @@ import type { VpcClient } from '../src/otc/vpc-client.js';
 import type { VpcepClient } from '../src/otc/vpcep-client.js';
 import type { Firewall, FirewallRule, SecurityGroupRule } from '../src/otc/vpc-schemas.js';
 import { cloudCall, deleteIgnoringNotFound, isNotFound } from './failures.js';
+import { instanceView } from './instance-view.js';
 import { accessMarker, ACL_RULE_NAME_VPCEP, KAFKA_CROSSVPC_PORT, tagValue, TAG_ACCESS, TAG_PORT, VPCEP_CIDR } from './naming.js';
 import type { CredentialSetName, DeletedIds, InstanceView } from './types.js';
 
@@ -166,16 +167,7 @@ export function createDiscoveryActivities(clientsOf: (name: CredentialSetName) =
         // The instance (may be gone).
         let instance: InstanceView | null = null;
         try {
-          const inst = await c.dms.getInstance(args.instanceId, { signal });
-          instance = {
-            instanceId: inst.instance_id,
-            status: inst.status,
-            vpcId: inst.vpc_id ?? '',
-            subnetId: inst.subnet_id ?? '',
-            securityGroupId: inst.security_group_id ?? '',
-            brokerNum: typeof inst.broker_num === 'number' ? inst.broker_num : null,
-            entries: inst.crossVpcEntries.map((e) => ({ listenerIp: e.listenerIp, advertisedIp: e.advertisedIp, port: e.port, portId: e.portId })),
-          };
+          instance = instanceView(await c.dms.getInstance(args.instanceId, { signal }));
         } catch (err) {
           if (!isNotFound(err)) throw err;
         }

@@ -17,6 +17,7 @@ import type { VpcepClient } from '../src/otc/vpcep-client.js';
 import type { Endpoint, EndpointService } from '../src/otc/vpcep-schemas.js';
 import type { SecurityGroupRule } from '../src/otc/vpc-schemas.js';
 import { createDiscoveryActivities } from './discovery.js';
+import { instanceView } from './instance-view.js';
 import { cloudCall, deleteIgnoringNotFound, hasCode, isApiError, isNotFound } from './failures.js';
 import { accessMarker, accessTags, ACL_RULE_NAME_CLIENT, ACL_RULE_NAME_VPCEP, hasAccessTags, KAFKA_CROSSVPC_PORT, shortServiceName, tagValue, TAG_PORT, VPCEP_CIDR } from './naming.js';
 import type {
@@ -138,16 +139,7 @@ export function createActivities(deps: ActivityDeps) {
 
     async readInstance(args: { credentials: CredentialSetName; instanceId: string }): Promise<InstanceView> {
       const c = clientsOf(args.credentials);
-      const inst = await cloudCall((signal) => c.dms.getInstance(args.instanceId, { signal }));
-      return {
-        instanceId: inst.instance_id,
-        status: inst.status,
-        vpcId: inst.vpc_id ?? '',
-        subnetId: inst.subnet_id ?? '',
-        securityGroupId: inst.security_group_id ?? '',
-        brokerNum: typeof inst.broker_num === 'number' ? inst.broker_num : null,
-        entries: inst.crossVpcEntries.map((e) => ({ listenerIp: e.listenerIp, advertisedIp: e.advertisedIp, port: e.port, portId: e.portId })),
-      };
+      return instanceView(await cloudCall((signal) => c.dms.getInstance(args.instanceId, { signal })));
     },
 
     /** Endpoints (any port) tagged for this access, e.g. left by an earlier successful run. */
