@@ -34,7 +34,7 @@ import { accessWorkflowId, portWorkflowId, serviceNameForPort } from './input.js
 import { buildAdvertisedMapping } from './mapping.js';
 import { reverifyProgressQuery, type ReverifyPhase, type ReverifyProgress } from './ops-definitions.js';
 import { parseReverifyInput, type Drift, type Health, type ReverifyInput, type ReverifyResult } from './ops-input.js';
-import { deleteEndpoints } from './ops-steps.js';
+import { deleteEndpoints } from './cleanup.js';
 import { provisionPortEndpoint } from './port-workflow.js';
 import { otcProxies, verifyProxy } from './proxies.js';
 import { errorMessage } from './saga.js';

@@ -32,7 +32,7 @@ import { accessWorkflowId, type Polling } from './input.js';
 import { teardownProgressQuery, type TeardownPhase, type TeardownProgress } from './ops-definitions.js';
 import { parseTeardownInput, type TeardownInput, type TeardownResult } from './ops-input.js';
 import { pollUntil } from './poll.js';
-import { deleteEndpoints, deleteServices } from './ops-steps.js';
+import { deleteEndpoints, deleteServices } from './cleanup.js';
 import { otcProxies, type OtcProxy } from './proxies.js';
 import { errorMessage } from './saga.js';
 import { CrossVpcInstanceId, CrossVpcPhase } from './search-attributes.js';
