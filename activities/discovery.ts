@@ -15,7 +15,7 @@ import type { VpcepClient } from '../src/otc/vpcep-client.js';
 import type { Firewall, FirewallRule, SecurityGroupRule } from '../src/otc/vpc-schemas.js';
 import { cloudCall, deleteIgnoringNotFound, isNotFound } from './failures.js';
 import { instanceView } from './instance-view.js';
-import { accessMarker, ACL_RULE_NAME_VPCEP, KAFKA_CROSSVPC_PORT, tagValue, TAG_ACCESS, TAG_PORT, VPCEP_CIDR } from './naming.js';
+import { accessMarker, ACL_RULE_NAME_VPCEP, isVpcepKafkaIngressRule, KAFKA_CROSSVPC_PORT, tagValue, TAG_ACCESS, TAG_PORT, VPCEP_CIDR } from './naming.js';
 import type { CredentialSetName, DeletedIds, InstanceView } from './types.js';
 
 /** What the discovery activities need of a credential set's clients (the real clients satisfy it). */
@@ -106,17 +106,6 @@ export interface WorkflowRunState {
 
 // ---- helpers -----------------------------------------------------------------------------------------
 
-function admitsVpcep9011(r: SecurityGroupRule): boolean {
-  return (
-    r.direction === 'ingress' &&
-    (r.ethertype ?? 'IPv4') === 'IPv4' &&
-    (r.protocol ?? '').toLowerCase() === 'tcp' &&
-    r.port_range_min === KAFKA_CROSSVPC_PORT &&
-    r.port_range_max === KAFKA_CROSSVPC_PORT &&
-    r.remote_ip_prefix === VPCEP_CIDR
-  );
-}
-
 function isMarkedSgRule(r: SecurityGroupRule, marker: string): boolean {
   return r.direction === 'ingress' && r.description === marker && r.port_range_min === KAFKA_CROSSVPC_PORT && r.port_range_max === KAFKA_CROSSVPC_PORT;
 }
@@ -205,7 +194,7 @@ export function createDiscoveryActivities(clientsOf: (name: CredentialSetName) =
         const markedSgRules = rules.filter((r) => isMarkedSgRule(r, marker)).map((r) => ({ ruleId: r.id, securityGroupId: r.security_group_id }));
         let instanceSgRule: AccessSnapshot['instanceSgRule'] = null;
         if (instance?.securityGroupId) {
-          const onSg = rules.filter((r) => r.security_group_id === instance?.securityGroupId && admitsVpcep9011(r));
+          const onSg = rules.filter((r) => r.security_group_id === instance?.securityGroupId && isVpcepKafkaIngressRule(r));
           const pick = onSg.find((r) => r.description === marker) ?? onSg[0];
           if (pick) instanceSgRule = { ruleId: pick.id, marked: pick.description === marker };
         }

@@ -19,7 +19,7 @@ import type { SecurityGroupRule } from '../src/otc/vpc-schemas.js';
 import { createDiscoveryActivities } from './discovery.js';
 import { instanceView } from './instance-view.js';
 import { cloudCall, deleteIgnoringNotFound, hasCode, isApiError, isNotFound } from './failures.js';
-import { accessMarker, accessTags, ACL_RULE_NAME_CLIENT, ACL_RULE_NAME_VPCEP, hasAccessTags, KAFKA_CROSSVPC_PORT, shortServiceName, tagValue, TAG_PORT, VPCEP_CIDR } from './naming.js';
+import { accessMarker, accessTags, ACL_RULE_NAME_CLIENT, ACL_RULE_NAME_VPCEP, hasAccessTags, isVpcepKafkaIngressRule, KAFKA_CROSSVPC_PORT, shortServiceName, tagValue, TAG_PORT, VPCEP_CIDR } from './naming.js';
 import type {
   AcceptArgs,
   AccessEndpoint,
@@ -111,15 +111,7 @@ export function createActivities(deps: ActivityDeps) {
   }
 
   function ruleMatches(r: SecurityGroupRule, securityGroupId: string): boolean {
-    return (
-      r.security_group_id === securityGroupId &&
-      r.direction === 'ingress' &&
-      (r.ethertype ?? 'IPv4') === 'IPv4' &&
-      (r.protocol ?? '').toLowerCase() === 'tcp' &&
-      r.port_range_min === KAFKA_CROSSVPC_PORT &&
-      r.port_range_max === KAFKA_CROSSVPC_PORT &&
-      r.remote_ip_prefix === VPCEP_CIDR
-    );
+    return r.security_group_id === securityGroupId && isVpcepKafkaIngressRule(r);
   }
 
   const isConfigured = (name: CredentialSetName): boolean => {

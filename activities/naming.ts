@@ -1,5 +1,6 @@
 /** Deterministic names, tags and markers by which an access finds its own resources again. */
 import type { Tag } from '../src/otc/common-schemas.js';
+import type { SecurityGroupRule } from '../src/otc/vpc-schemas.js';
 
 export const TAG_ACCESS = 'crossvpc-access';
 export const TAG_PORT = 'crossvpc-port';
@@ -10,6 +11,18 @@ export const ACL_RULE_NAME_VPCEP = 'crossvpc-9011-vpcep';
 export const ACL_RULE_NAME_CLIENT = 'crossvpc-9011-client';
 
 /** Description marker of network rules this access created (`crossvpc-access=<instanceId>`). */
+/** The rule the procedure needs: ingress IPv4 TCP 9011..9011 from 198.19.128.0/17 (whoever created it). */
+export function isVpcepKafkaIngressRule(r: SecurityGroupRule): boolean {
+  return (
+    r.direction === 'ingress' &&
+    (r.ethertype ?? 'IPv4') === 'IPv4' &&
+    (r.protocol ?? '').toLowerCase() === 'tcp' &&
+    r.port_range_min === KAFKA_CROSSVPC_PORT &&
+    r.port_range_max === KAFKA_CROSSVPC_PORT &&
+    r.remote_ip_prefix === VPCEP_CIDR
+  );
+}
+
 export function accessMarker(instanceId: string): string {
   return `${TAG_ACCESS}=${instanceId}`;
 }
