@@ -13,7 +13,7 @@ const NO_VERIFY = { enabled: false };
 describe('crossvpc CLI (control plane, no Kafka)', () => {
   let suite: Suite;
   beforeAll(async () => {
-    suite = await startCliSuite(120, { kafka: false });
+    suite = await startCliSuite({ kafka: false });
   });
   afterAll(async () => {
     await suite?.stop();

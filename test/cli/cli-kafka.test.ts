@@ -15,7 +15,7 @@ function provisionFlags(suite: Suite): string[] {
 describe('crossvpc CLI with real Kafka', () => {
   let suite: Suite;
   beforeAll(async () => {
-    suite = await startCliSuite(120, { kafka: true });
+    suite = await startCliSuite({ kafka: true });
   });
   afterAll(async () => {
     await suite?.stop();

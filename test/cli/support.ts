@@ -9,9 +9,9 @@ import { inject } from 'vitest';
 import type { StartSandboxOptions } from '../../src/sandbox/start-sandbox.js';
 import { startSuite, type Suite } from '../workflow/support.js';
 
-/** test/workflow/support.ts `startSuite` on the block `127.<base + VITEST_POOL_ID>`. */
-export function startCliSuite(base: number, options: Pick<StartSandboxOptions, 'kafka' | 'scenario'> = {}): Promise<Suite> {
-  return startSuite({ ...options, addressPrefix: `127.${base + Number(process.env.VITEST_POOL_ID ?? 0)}` });
+/** test/workflow/support.ts `startSuite` (a sandbox on a block of its own). */
+export function startCliSuite(options: Pick<StartSandboxOptions, 'kafka' | 'scenario'> = {}): Promise<Suite> {
+  return startSuite(options);
 }
 
 const CLI = fileURLToPath(new URL('../../src/cli/crossvpc.mjs', import.meta.url));

@@ -12,7 +12,7 @@ import { startCliSuite } from '../cli/support.js';
 describe('CrossVpcClient', () => {
   let suite: Suite;
   beforeAll(async () => {
-    suite = await startCliSuite(130, { kafka: true });
+    suite = await startCliSuite({ kafka: true });
   });
   afterAll(async () => {
     await suite?.stop();

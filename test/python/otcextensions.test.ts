@@ -5,6 +5,7 @@
  * in test/python/otcext_sandbox_check.py. Asserts on the script's JSON result and on the sandbox's own
  * records: the call log and the admin state dump.
  */
+import { claimAddressPrefix } from '../support/address-block.js';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +20,7 @@ const root = resolve(import.meta.dirname, '../..');
 const script = join(root, 'test/python/otcext_sandbox_check.py');
 
 /** The `127.A` block of this file: 80+ keeps it apart from the other sandbox tests. */
-const addressPrefix = `127.${80 + Number(process.env.VITEST_POOL_ID ?? 0)}`;
+const addressPrefix = await claimAddressPrefix();
 
 interface CheckResult {
   ok: boolean;

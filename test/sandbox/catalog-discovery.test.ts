@@ -3,6 +3,7 @@
  * comes from the sandbox's IAM catalog (token catalog with the password, signed GET /v3/auth/catalog with
  * AK/SK), and `crossvpc config show --json --discover` (a real process) says so.
  */
+import { claimAddressPrefix } from '../support/address-block.js';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +22,7 @@ let dir: string;
 let cloudsPath: string;
 
 beforeAll(async () => {
-  sb = await startSandbox({ scenario: 'default', kafka: false, addressPrefix: `127.${90 + Number(process.env.VITEST_POOL_ID ?? 0)}` });
+  sb = await startSandbox({ scenario: 'default', kafka: false, addressPrefix: await claimAddressPrefix() });
   dir = mkdtempSync(join(tmpdir(), 'crossvpc-catalog-'));
   cloudsPath = join(dir, 'clouds.yaml');
   writeFileSync(cloudsPath, cloudsYaml(sb.ready), { mode: 0o600 });

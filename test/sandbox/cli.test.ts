@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { ReadyLine } from '../../src/sandbox/start-sandbox.js';
-import { raw, testPrefix, waitFor } from './support/sandbox-helpers.js';
+import { raw, claimAddressPrefix, waitFor } from './support/sandbox-helpers.js';
 
 let child: ChildProcess | undefined;
 
@@ -28,7 +28,7 @@ describe('crossvpc sandbox (process)', () => {
   it('prints one JSON ready line, writes clouds.yaml, serves, and stops cleanly on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sandbox-cli-'));
     const cloudsPath = join(dir, 'clouds.yaml');
-    const prefix = testPrefix(10);
+    const prefix = await claimAddressPrefix();
     child = spawn(process.execPath, ['src/cli/crossvpc.mjs', 'sandbox', '--no-kafka', '--address-prefix', prefix, '--clouds-yaml', cloudsPath], {
       cwd: process.cwd(),
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -100,7 +100,7 @@ describe('crossvpc sandbox (process)', () => {
   });
 
   it('exits 2 with a clear message for a bad scenario file', async () => {
-    const proc = spawn(process.execPath, ['src/cli/crossvpc.mjs', 'sandbox', '--no-kafka', '--scenario', '/nonexistent/scenario.yaml', '--address-prefix', testPrefix(10)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, ['src/cli/crossvpc.mjs', 'sandbox', '--no-kafka', '--scenario', '/nonexistent/scenario.yaml', '--address-prefix', await claimAddressPrefix()], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve));

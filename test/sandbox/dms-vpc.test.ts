@@ -5,7 +5,7 @@ import type { ScenarioInput } from '../../src/sandbox/scenario/schema.js';
 import { vpcepReachability } from '../../src/sandbox/state/reachability.js';
 import { startSandbox, type ReadyInstance, type Sandbox } from '../../src/sandbox/start-sandbox.js';
 import { createFakeDataPlane, type FakeDataPlane } from './support/fake-data-plane.js';
-import { account, clients, failure, fastScenario, raw, testPrefix } from './support/sandbox-helpers.js';
+import { account, clients, failure, fastScenario, raw, claimAddressPrefix } from './support/sandbox-helpers.js';
 
 // Account A's instance subnet carries a network ACL (ingress: deny nothing yet, default deny).
 const scenario: ScenarioInput = fastScenario({
@@ -22,7 +22,7 @@ let inst: ReadyInstance;
 
 beforeAll(async () => {
   dp = createFakeDataPlane();
-  sb = await startSandbox({ scenario, addressPrefix: testPrefix(0), dataPlane: dp });
+  sb = await startSandbox({ scenario, addressPrefix: await claimAddressPrefix(), dataPlane: dp });
   ca = clients(sb, 'A');
   inst = sb.ready.instances[0] as ReadyInstance;
 });
@@ -106,7 +106,7 @@ describe('DMS', () => {
   it('optionally shows a transient status while the data plane applies (UNCONFIRMED setting)', async () => {
     const s2 = await startSandbox({
       scenario: { ...scenario, behaviour: { dms: { crossVpcStatusWhileApplying: 'RESTARTING', crossVpcWaitForDataPlane: false } } } as ScenarioInput,
-      addressPrefix: testPrefix(0),
+      addressPrefix: await claimAddressPrefix(),
       dataPlane: Object.assign(createFakeDataPlane(), { applyDelayMs: 1500 }),
     });
     try {

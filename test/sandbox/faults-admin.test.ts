@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { OtcClients } from '../../src/otc/otc-clients.js';
 import { startSandbox, type ReadyInstance, type Sandbox } from '../../src/sandbox/start-sandbox.js';
 import { createFakeDataPlane, type FakeDataPlane } from './support/fake-data-plane.js';
-import { account, clients, failure, fastScenario, raw, testPrefix, waitFor } from './support/sandbox-helpers.js';
+import { account, clients, failure, fastScenario, raw, claimAddressPrefix, waitFor } from './support/sandbox-helpers.js';
 
 let sb: Sandbox;
 let dp: FakeDataPlane;
@@ -13,7 +13,7 @@ beforeAll(async () => {
   dp = createFakeDataPlane();
   sb = await startSandbox({
     scenario: fastScenario({ faults: [{ id: 'scenario-quota-throttle', kind: 'throttle', style: 'vpcep', match: { operation: 'vpcep.getQuotas' }, times: 1 }] }),
-    addressPrefix: testPrefix(0),
+    addressPrefix: await claimAddressPrefix(),
     dataPlane: dp,
     seed: 3,
   });

@@ -8,7 +8,7 @@ import { createOtcClients } from '../../src/otc/otc-clients.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/start-sandbox.js';
 import type { ScenarioInput } from '../../src/sandbox/scenario/schema.js';
 import { createFakeDataPlane } from './support/fake-data-plane.js';
-import { account, failure, fastScenario, raw, testPrefix } from './support/sandbox-helpers.js';
+import { account, failure, fastScenario, raw, claimAddressPrefix } from './support/sandbox-helpers.js';
 
 let sb: Sandbox;
 
@@ -21,7 +21,7 @@ function withAgency(): ScenarioInput {
 }
 
 beforeAll(async () => {
-  sb = await startSandbox({ scenario: withAgency(), addressPrefix: testPrefix(5), dataPlane: createFakeDataPlane(), seed: 11 });
+  sb = await startSandbox({ scenario: withAgency(), addressPrefix: await claimAddressPrefix(), dataPlane: createFakeDataPlane(), seed: 11 });
 });
 afterAll(async () => {
   await sb?.stop();

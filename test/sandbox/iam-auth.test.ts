@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/start-sandbox.js';
 import { createFakeDataPlane } from './support/fake-data-plane.js';
-import { account, clients, failure, fastScenario, raw, testPrefix } from './support/sandbox-helpers.js';
+import { account, clients, failure, fastScenario, raw, claimAddressPrefix } from './support/sandbox-helpers.js';
 
 let sb: Sandbox;
 
 beforeAll(async () => {
-  sb = await startSandbox({ scenario: fastScenario(), addressPrefix: testPrefix(0), dataPlane: createFakeDataPlane(), seed: 7 });
+  sb = await startSandbox({ scenario: fastScenario(), addressPrefix: await claimAddressPrefix(), dataPlane: createFakeDataPlane(), seed: 7 });
 });
 afterAll(async () => {
   await sb?.stop();

@@ -4,13 +4,14 @@
  * then produce and consume through `endpointIp:9011,...`. Negative paths: swapped advertised IPs,
  * missing security-group rule.
  */
+import { claimAddressPrefix } from '../support/address-block.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeKafka, KafkaProbeError } from '../../src/kafka/kafka-probe.js';
 import type { OtcClients } from '../../src/otc/otc-clients.js';
 import { startSandbox, type ReadyInstance, type Sandbox } from '../../src/sandbox/start-sandbox.js';
 import { clients, fastScenario, waitFor } from './support/sandbox-helpers.js';
 
-const prefix = `127.${30 + Number(process.env.VITEST_POOL_ID ?? 0)}`;
+const prefix = await claimAddressPrefix();
 
 describe('procedure by hand through the product clients, real Kafka data plane', () => {
   let sb: Sandbox;

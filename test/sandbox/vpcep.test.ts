@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { OtcClients } from '../../src/otc/otc-clients.js';
 import { startSandbox, type ReadyInstance, type Sandbox } from '../../src/sandbox/start-sandbox.js';
 import { createFakeDataPlane, type FakeDataPlane } from './support/fake-data-plane.js';
-import { account, clients, failure, fastScenario, raw, testPrefix, waitFor } from './support/sandbox-helpers.js';
+import { account, clients, failure, fastScenario, raw, claimAddressPrefix, waitFor } from './support/sandbox-helpers.js';
 
 let sb: Sandbox;
 let dp: FakeDataPlane;
@@ -12,7 +12,7 @@ let inst: ReadyInstance;
 
 beforeAll(async () => {
   dp = createFakeDataPlane();
-  sb = await startSandbox({ scenario: fastScenario(), addressPrefix: testPrefix(0), dataPlane: dp });
+  sb = await startSandbox({ scenario: fastScenario(), addressPrefix: await claimAddressPrefix(), dataPlane: dp });
   ca = clients(sb, 'A');
   cb = clients(sb, 'B');
   const i = sb.ready.instances[0];
@@ -90,7 +90,7 @@ describe('VPCEP endpoint services', () => {
   });
 
   it('enforces the service quota (Endpoint.1018) and reports quotas', async () => {
-    const small = await startSandbox({ scenario: fastScenario({ quotas: { endpointServices: 2, endpoints: 1 } }), addressPrefix: testPrefix(0), dataPlane: createFakeDataPlane() });
+    const small = await startSandbox({ scenario: fastScenario({ quotas: { endpointServices: 2, endpoints: 1 } }), addressPrefix: await claimAddressPrefix(), dataPlane: createFakeDataPlane() });
     try {
       const c = clients(small, 'A');
       const i = small.ready.instances[0] as ReadyInstance;
@@ -280,7 +280,7 @@ describe('VPCEP endpoints and connections', () => {
   });
 
   it('takes the default delays from the default scenario (service ≈1.5 s, endpoint ≈1.5 s)', async () => {
-    const slow = await startSandbox({ scenario: 'default', addressPrefix: testPrefix(0), dataPlane: createFakeDataPlane() });
+    const slow = await startSandbox({ scenario: 'default', addressPrefix: await claimAddressPrefix(), dataPlane: createFakeDataPlane() });
     try {
       const c = clients(slow, 'A');
       const i = slow.ready.instances[0] as ReadyInstance;

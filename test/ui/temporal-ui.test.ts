@@ -6,6 +6,7 @@
  * Own dev server WITH UI (the suite's shared one is headless), own sandbox (no Kafka: verification off),
  * own worker — all from `startDevStack`, the code `crossvpc dev` runs. Screenshots: test-artifacts/temporal-ui-*.png.
  */
+import { claimAddressPrefix } from '../support/address-block.js';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,7 +38,7 @@ beforeAll(async () => {
     temporalPort: await freePort(),
     uiPort,
     kafka: false,
-    addressPrefix: `127.${140 + Number(process.env.VITEST_POOL_ID ?? 0)}`,
+    addressPrefix: await claimAddressPrefix(),
     taskQueue: `crossvpc-ui-${process.pid}`,
   });
   ui = stack.uiUrl ?? `http://127.0.0.1:${uiPort}`;

@@ -4,6 +4,7 @@
  * with the OTC clients directly: (a) advertised IPs changed (`dms.modifyCrossVpc`), (b) an endpoint deleted,
  * (c) the security-group rule removed; each is detected precisely and `heal: true` repairs it.
  */
+import { claimAddressPrefix } from '../support/address-block.js';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -20,7 +21,7 @@ import { REVERIFY_WORKFLOW_TYPE, reverifyScheduleId, reverifyWorkflowId, type Re
 import { CrossVpcHealth } from '../../workflows/search-attributes.js';
 import { defaultRequest, eventually, FAST_TIMEOUTS, provision, resetSandbox, resources, saveHistory, startSuite, withWorkers, type Suite } from './support.js';
 
-const ADDRESS_PREFIX = `127.${110 + Number(process.env.VITEST_POOL_ID ?? 0)}`;
+const ADDRESS_PREFIX = await claimAddressPrefix();
 const VERIFY = { timeoutMs: 30_000, attempts: 2 };
 /** For a data path that is expected to fail: one short attempt. */
 const VERIFY_SHORT = { timeoutMs: 5_000, attempts: 1 };

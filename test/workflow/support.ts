@@ -3,6 +3,7 @@
  * (reset between tests through its admin API), the workflow bundle built once per file, and a fresh worker
  * pair (main + verify) per test on a unique task queue.
  */
+import { claimAddressPrefix } from '../support/address-block.js';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -17,10 +18,6 @@ import { awaitAccessOutcome, startOrJoinAccess, type ProvisionOutcome } from '..
 import { parseProvisionInput, type ProvisionRequest } from '../../workflows/input.js';
 import { connectTestEnv, uniqueTaskQueue } from '../support/temporal-env.js';
 
-/** This test process's sandbox block: 127.(60 + VITEST_POOL_ID). */
-export function workflowAddressPrefix(): string {
-  return `127.${60 + Number(process.env.VITEST_POOL_ID ?? 0)}`;
-}
 
 /** Short timings: the sandbox's delays are ~1–2 s, so look often and give up early. */
 export const FAST_TIMEOUTS = {
@@ -50,7 +47,7 @@ export async function startSuite(options: Pick<StartSandboxOptions, 'kafka' | 's
     bundleWorkflowCode({ workflowsPath, logger: quietLogger }),
     // A seed of its own: instance ids (hence workflow ids `crossvpc-<instanceId>`) never collide with a
     // sandbox of another test file on the shared Temporal server.
-    startSandbox({ addressPrefix: workflowAddressPrefix(), log: () => undefined, seed: 1 + Math.floor(Math.random() * 2 ** 30), ...options }),
+    startSandbox({ addressPrefix: options.addressPrefix ?? (await claimAddressPrefix()), log: () => undefined, seed: 1 + Math.floor(Math.random() * 2 ** 30), ...options }),
   ]);
   const ready = sandbox.ready;
   const otcConfig = (name: string): OtcConfig => {

@@ -30,7 +30,7 @@ import {
 } from './support.js';
 
 const NO_VERIFY = { enabled: false };
-const ADDRESS_PREFIX = `127.${100 + Number(process.env.VITEST_POOL_ID ?? 0)}`;
+
 
 /** Default scenario + a network ACL on the Kafka subnet with one rule that is not ours. */
 function scenarioWithAcl(): ScenarioInput {
@@ -61,7 +61,7 @@ describe('teardownCrossVpcAccess (control plane, no Kafka)', () => {
   let suite: Suite;
   let instanceId: string;
   beforeAll(async () => {
-    suite = await startSuite({ kafka: false, scenario: scenarioWithAcl(), addressPrefix: ADDRESS_PREFIX });
+    suite = await startSuite({ kafka: false, scenario: scenarioWithAcl() });
     instanceId = suite.sandbox.ready.instances[0]?.instanceId ?? '';
   });
   afterAll(async () => {

@@ -12,7 +12,7 @@ import { addFault, defaultRequest, eventually, resetSandbox, resources, start, s
 describe('terminating an access (what "never terminate" is about)', () => {
   let suite: Suite;
   beforeAll(async () => {
-    suite = await startSuite({ kafka: false, addressPrefix: `127.${150 + Number(process.env.VITEST_POOL_ID ?? 0)}` });
+    suite = await startSuite({ kafka: false });
   });
   afterAll(async () => {
     await suite?.stop();

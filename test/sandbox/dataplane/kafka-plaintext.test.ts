@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafkaDataPlane, type KafkaDataPlane } from '../../../src/sandbox/dataplane/kafka-data-plane.js';
 import { KafkaProbeError, probeKafka } from '../../../src/kafka/kafka-probe.js';
-import { connectionOutcome, testAddressPrefix } from './support.js';
+import { connectionOutcome, claimAddressPrefix } from './support.js';
 
-const prefix = testAddressPrefix();
+const prefix = await claimAddressPrefix();
 const listenerIp = (instance: number, broker: number): string => `${prefix}.${10 + instance}.${11 + broker}`;
 const endpointIp = (n: number): string => `${prefix}.2.${10 + n}`;
 const security = { protocol: 'PLAINTEXT' } as const;

@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafkaDataPlane, type KafkaDataPlane } from '../../../src/sandbox/dataplane/kafka-data-plane.js';
 import { ensureSandboxCa } from '../../../src/sandbox/kafka/tls.js';
 import { KafkaProbeError, probeKafka, type KafkaProbeSecurity } from '../../../src/kafka/kafka-probe.js';
-import { testAddressPrefix } from './support.js';
+import { claimAddressPrefix } from './support.js';
 
-const prefix = testAddressPrefix();
+const prefix = await claimAddressPrefix();
 // instance index 2 and endpoint IPs .2.40+ keep clear of the PLAINTEXT file's addresses (same pool runs files in turn).
 const listenerIp = (b: number): string => `${prefix}.12.${11 + b}`;
 const endpointIp = (b: number): string => `${prefix}.2.${40 + b}`;

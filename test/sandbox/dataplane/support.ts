@@ -1,10 +1,7 @@
 /** Shared helpers for the data-plane tests (no Kafka started here). */
 import { connect } from 'node:net';
 
-/** This test process's address block: 127.(20 + VITEST_POOL_ID), so parallel files never collide. */
-export function testAddressPrefix(): string {
-  return `127.${20 + Number(process.env.VITEST_POOL_ID ?? 0)}`;
-}
+export { claimAddressPrefix } from '../../support/address-block.js';
 
 /** Connects and reports how the connection ended: 'reset', 'refused', 'closed' (FIN) or 'open' after waitMs. */
 export function connectionOutcome(host: string, port: number, waitMs = 1500): Promise<'reset' | 'refused' | 'closed' | 'open'> {

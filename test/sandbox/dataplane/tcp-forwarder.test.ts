@@ -2,9 +2,9 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTcpForwarder } from '../../../src/sandbox/dataplane/tcp-forwarder.js';
 import { createNullDataPlane } from '../../../src/sandbox/dataplane/kafka-data-plane.js';
-import { connectionOutcome, testAddressPrefix } from './support.js';
+import { connectionOutcome, claimAddressPrefix } from './support.js';
 
-const prefix = testAddressPrefix();
+const prefix = await claimAddressPrefix();
 const backendIp = `${prefix}.10.200`;
 let backend: Server;
 const backendSockets = new Set<Socket>();

@@ -6,10 +6,7 @@ import { defaultScenario } from '../../../src/sandbox/scenario/default-scenario.
 import type { ScenarioInput } from '../../../src/sandbox/scenario/schema.js';
 import type { ReadyAccount, Sandbox } from '../../../src/sandbox/start-sandbox.js';
 
-/** A `127.A` block per vitest worker; `offset` separates files that may run at the same time in one worker. */
-export function testPrefix(offset = 0): string {
-  return `127.${40 + offset + Number(process.env.VITEST_POOL_ID ?? 0)}`;
-}
+export { claimAddressPrefix } from '../../support/address-block.js';
 
 /** The default scenario with short delays (tests that measure the default timing use 'default'). */
 export function fastScenario(overrides: Partial<ScenarioInput> = {}): ScenarioInput {
