@@ -48,12 +48,15 @@ export async function portServices(c: OtcClientSet, scope: CloudScope, instanceI
   return all.filter((s) => shortServiceName(s.service_name) === name && hasAccessTags(s.tags, instanceId, portId));
 }
 
-/** The run's services of a port: tagged and not kept, plus the known ids (only those when the look-up fails). */
+/**
+ * The run's services of a port: the known ids and every tagged one (by name) not kept. When the look-up fails,
+ * the known ids alone (`swept: false`).
+ */
 async function candidates(c: OtcClientSet, scope: CloudScope, args: PortCleanupArgs, includeDeleting = false): Promise<{ ids: string[]; swept: boolean }> {
   const known = (args.knownServiceIds ?? []).filter((id) => !args.keepServiceIds.includes(id));
   try {
     const tagged = (await portServices(c, scope, args.instanceId, args.portId)).filter((s) => !args.keepServiceIds.includes(s.id) && (includeDeleting || LIVE(s.status)));
-    return { ids: [...new Set(tagged.map((s) => s.id))].sort(), swept: true };
+    return { ids: [...new Set([...known, ...tagged.map((s) => s.id)])].sort(), swept: true };
   } catch (err) {
     if (known.length === 0) throw err;
     return { ids: known, swept: false };
@@ -179,8 +182,7 @@ export function createEndpointServiceActivities(clients: Clients, deps: { servic
     async portServicesRemaining(args: PortCleanupArgs): Promise<RemainingIds> {
       const c = clients.of(args.instanceCredentials);
       return cloudCall(async (scope) => {
-        const { ids, swept } = await candidates(c, scope, args, true);
-        if (swept) return { remaining: ids };
+        const { ids } = await candidates(c, scope, args, true);
         const remaining: string[] = [];
         for (const id of ids) {
           try {

@@ -50,14 +50,17 @@ function matching(eps: readonly Endpoint[], args: { serviceId: string; vpcId: st
     .sort(oldestFirst);
 }
 
-/** The run's endpoints of a port: tagged and not kept, plus the known ids (only those when the look-up fails). */
+/**
+ * The run's endpoints of a port: the known ids and every tagged one not kept. When the look-up fails, the known
+ * ids alone (`swept: false`).
+ */
 async function candidates(c: OtcClientSet, scope: CloudScope, args: PortCleanupArgs, includeDeleting = false): Promise<{ ids: string[]; swept: boolean }> {
   const known = (args.knownEndpointIds ?? []).filter((id) => !args.keepEndpointIds.includes(id));
   try {
     const tagged = (await portEndpoints(c, scope, args.instanceId, args.portId)).filter(
       (e) => !args.keepEndpointIds.includes(e.id) && (includeDeleting || e.status !== 'deleting'),
     );
-    return { ids: [...new Set([...tagged.map((e) => e.id)])].sort(), swept: true };
+    return { ids: [...new Set([...known, ...tagged.map((e) => e.id)])].sort(), swept: true };
   } catch (err) {
     if (known.length === 0) throw err;
     return { ids: known, swept: false };
@@ -160,9 +163,7 @@ export function createEndpointActivities(clients: Clients) {
     async portEndpointsRemaining(args: PortCleanupArgs): Promise<RemainingIds> {
       const c = clients.of(args.clientCredentials);
       return cloudCall(async (scope) => {
-        const { ids, swept } = await candidates(c, scope, args, true);
-        if (swept) return { remaining: ids };
-        // The look-up fails: ask for each known id.
+        const { ids } = await candidates(c, scope, args, true);
         const remaining: string[] = [];
         for (const id of ids) {
           try {
