@@ -164,7 +164,7 @@ export class AccessUndo {
           again: () => undo.updateAdvertisedIps.executeWithOptions({ summary: 'restore the advertised IPs of the baseline' }, [args]),
         });
         onRestored(r.confirmed);
-        return { undone: r.changed ? [`restored the advertised IPs of ${listeners.join(', ')} to ${listeners.map((l) => mapping[l]).join(', ')}`] : ['advertised IPs were already as before'] };
+        return { undone: r.changed ? [`restored the advertised IPs the run had changed (${listeners.map((l) => `${l} → ${mapping[l] ?? l}`).join(', ')})`] : ['advertised IPs were already as before'] };
       },
       () => changed(),
     );
