@@ -22,6 +22,7 @@ import { z } from 'zod';
 import { isNotFound, OtcApiError, OtcResponseShapeError, OtcTransportError } from '../src/otc/errors.js';
 import type { CallOptions } from '../src/otc/transport.js';
 import { ErrorTypes } from '../workflows/errors.js';
+import { LEDGER_DETAIL } from '../workflows/ledger.js';
 
 /** Margin between a call's HTTP timeout and the end of its attempt (at least, and as a share of the budget). */
 const MIN_MARGIN_MS = 250;
@@ -127,6 +128,20 @@ export function callTimeoutMs(startToCloseMs: number, attemptStartedAt: number, 
   return Math.max(MIN_CALL_MS, Math.round(attemptStartedAt + startToCloseMs - margin - now));
 }
 
+
+/** A failure after a mutation without an answer says so, so the workflow knows the cloud may hold its result. */
+function withLedger(failure: Error, ledger: Ledger): Error {
+  const open = [...ledger.unanswered, ...(ledger.sending ? [ledger.sending] : [])];
+  if (open.length === 0 || !(failure instanceof ApplicationFailure)) return failure;
+  return ApplicationFailure.create({
+    type: failure.type ?? 'Error',
+    message: failure.message,
+    nonRetryable: failure.nonRetryable === true,
+    ...(failure.nextRetryDelay !== undefined && failure.nextRetryDelay !== null ? { nextRetryDelay: failure.nextRetryDelay } : {}),
+    details: [...(failure.details ?? []), { [LEDGER_DETAIL]: open }],
+  });
+}
+
 function ledgerOf(details: unknown): Ledger {
   const r = LedgerSchema.safeParse(details);
   return r.success ? r.data : { unanswered: [] };
@@ -182,7 +197,7 @@ export async function cloudCall<T>(fn: (scope: CloudScope) => Promise<T>): Promi
     return result;
   } catch (err) {
     if (ctx.cancellationSignal.aborted) throw cancelled();
-    throw toFailure(err);
+    throw withLedger(toFailure(err), ledger);
   } finally {
     clearInterval(timer);
   }

@@ -155,7 +155,9 @@ export function createNetworkRuleActivities(clients: Clients, operationRunning: 
     async removeSecurityGroupRule(args: RemoveSecurityGroupRuleArgs): Promise<RemoveSecurityGroupRuleResult> {
       const c = clients.of(args.instanceCredentials);
       return cloudCall(async (scope) => {
-        const rule = (await vpcepRules(c, scope, args.securityGroupId, accessMarker(args.instanceId))).find((r) => r.id === args.ruleId);
+        const marker = accessMarker(args.instanceId);
+        const rules = await vpcepRules(c, scope, args.securityGroupId, marker);
+        const rule = args.ruleId ? rules.find((r) => r.id === args.ruleId) : rules.find((r) => r.description === marker);
         if (!rule || !isCrossVpcMarker(rule.description)) return { ids: [] };
         const users = await otherUsersOfGroup(c, scope, args.instanceId, args.securityGroupId, operationRunning);
         if (users.length > 0) return { ids: [], keptFor: users };

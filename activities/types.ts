@@ -188,8 +188,8 @@ export interface SecurityGroupRuleResult {
 }
 
 export interface RemoveSecurityGroupRuleArgs extends SecurityGroupRuleArgs {
-  /** The rule to remove (the one this run created). */
-  ruleId: string;
+  /** The rule to remove (the one this run created); absent: the rule carrying this access's marker, if any. */
+  ruleId?: string;
 }
 
 export interface RemoveSecurityGroupRuleResult {

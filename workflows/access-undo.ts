@@ -99,34 +99,37 @@ export class AccessUndo {
     });
   }
 
-  /** The security-group rule, when this run created it — kept while other accesses on the group need it. */
-  securityGroupRule(inst: InstanceView, baseline: AccessBaseline, created: () => string | null): void {
+  /**
+   * The security-group rule, when this run created it (or may have: a create without an answer) — kept while
+   * other accesses on the group need it.
+   */
+  securityGroupRule(inst: InstanceView, baseline: AccessBaseline, created: () => { ruleId: string | null; maybe: boolean }): void {
     const { input, undo, t, locks } = this.c;
     this.saga.add(
       'removed the security-group rule this run created',
       'security-group-rule',
       async () => {
-        const ruleId = created();
-        if (!ruleId) {
-          return baseline.securityGroupRule ? { kept: [`security-group rule ${baseline.securityGroupRule.ruleId} on ${inst.securityGroupId} (there before this run)`] } : {};
-        }
+        const { ruleId, maybe } = created();
+        if (baseline.securityGroupRule) return { kept: [`security-group rule ${baseline.securityGroupRule.ruleId} on ${inst.securityGroupId} (there before this run)`] };
+        if (!ruleId && !maybe) return {};
         const r = await locks.withLock(securityGroupLockKey(inst.securityGroupId), 'security-group-rule', t.lockWaitMs, () =>
-          undo.removeSecurityGroupRule.executeWithOptions({ summary: `remove our TCP 9011 ingress rule ${ruleId}` }, [
-            { instanceCredentials: input.instanceCredentials, instanceId: input.instanceId, securityGroupId: inst.securityGroupId, ruleId },
+          undo.removeSecurityGroupRule.executeWithOptions({ summary: `remove our TCP 9011 ingress rule ${ruleId ?? '(created without an answer)'}` }, [
+            { instanceCredentials: input.instanceCredentials, instanceId: input.instanceId, securityGroupId: inst.securityGroupId, ...(ruleId ? { ruleId } : {}) },
           ]),
         );
-        if (r.keptFor?.length) return { kept: [`security-group rule ${ruleId} on ${inst.securityGroupId} (still needed by the access of ${r.keptFor.join(', ')})`] };
+        if (r.keptFor?.length) return { kept: [`security-group rule ${r.ids[0] ?? ruleId ?? ''} on ${inst.securityGroupId} (still needed by the access of ${r.keptFor.join(', ')})`] };
         return { undone: r.ids.length ? [`removed security-group rule ${r.ids.join(', ')}`] : [] };
       },
-      () => [created() ?? ''].filter(Boolean),
+      () => [created().ruleId ?? ''].filter(Boolean),
     );
   }
 
-  /** This access's network ACL rules the run inserted (not those of the baseline). */
-  networkAcl(inst: InstanceView, baseline: AccessBaseline): void {
+  /** This access's network ACL rules the run inserted (not those of the baseline); `tried`: it may have inserted. */
+  networkAcl(inst: InstanceView, baseline: AccessBaseline, tried: () => boolean): void {
     const { input, undo } = this.c;
     const keep = baseline.networkAcl?.ruleIds ?? [];
     this.saga.add('removed the network ACL rules this run created', 'acl-rule', async () => {
+      if (!tried()) return { kept: keep.length ? [`network ACL rule(s) ${keep.join(', ')} (there before this run)`] : [] };
       const r = await undo.removeNetworkAclRules.executeWithOptions({ summary: 'remove our network ACL rules' }, [
         { instanceCredentials: input.instanceCredentials, instanceId: input.instanceId, subnetId: inst.subnetId, keep },
       ]);

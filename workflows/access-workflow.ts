@@ -33,7 +33,7 @@ import type { AccessFailureDetails, AccessResult } from './access-outcome.js';
 import { baselineEndpointIps } from './baseline.js';
 import { approveSignal, progressQuery, type UndoReport } from './definitions.js';
 import { ErrorTypes } from './errors.js';
-import { failureType } from './failure-type.js';
+import { failureType, mayHaveMutated } from './failure-type.js';
 import { settleInDoubt } from './in-doubt.js';
 import { parseProvisionInput, portWorkflowId, type ProvisionInput } from './input.js';
 import { createLockClient } from './lock.js';
@@ -165,8 +165,10 @@ export async function provisionCrossVpcAccess(raw: unknown): Promise<AccessResul
     const states = new Map<string, PortUndoState>();
     undoSteps.ports(inst.entries, baseline, states);
     const rules = { securityGroupRule: null as SecurityGroupRuleResult | null, networkAcl: null as NetworkAclResult | null, createdRule: null as string | null };
-    if (input.manageSecurityGroupRule) undoSteps.securityGroupRule(inst, baseline, () => rules.createdRule);
-    if (input.manageNetworkAcl === 'auto') undoSteps.networkAcl(inst, baseline);
+    // Whether a rule step may have changed the cloud (it answered, or failed after a create without an answer).
+    const tried = { sg: false, acl: false };
+    if (input.manageSecurityGroupRule) undoSteps.securityGroupRule(inst, baseline, () => ({ ruleId: rules.createdRule, maybe: tried.sg }));
+    if (input.manageNetworkAcl === 'auto') undoSteps.networkAcl(inst, baseline, () => tried.acl);
 
     const results = new Map<string, PortResult>();
     const scope = new CancellationScope();
@@ -200,13 +202,25 @@ export async function provisionCrossVpcAccess(raw: unknown): Promise<AccessResul
         fail(err);
       }
     };
+    const noting = async <T>(which: 'sg' | 'acl', call: () => Promise<T>): Promise<T> => {
+      try {
+        const r = await call();
+        tried[which] = true;
+        return r;
+      } catch (err) {
+        if (isCancellation(err) || mayHaveMutated(err)) tried[which] = true;
+        throw err;
+      }
+    };
     const networkRules = async (): Promise<void> => {
       try {
         if (input.manageSecurityGroupRule) {
           const r = await locks.withLock(securityGroupLockKey(inst.securityGroupId), 'security-group-rule', t.lockWaitMs, () =>
-            forward.ensureSecurityGroupRule.executeWithOptions({ summary: 'ensure ingress TCP 9011 from 198.19.128.0/17' }, [
-              { instanceCredentials: input.instanceCredentials, instanceId, securityGroupId: inst.securityGroupId },
-            ]),
+            noting('sg', () =>
+              forward.ensureSecurityGroupRule.executeWithOptions({ summary: 'ensure ingress TCP 9011 from 198.19.128.0/17' }, [
+                { instanceCredentials: input.instanceCredentials, instanceId, securityGroupId: inst.securityGroupId },
+              ]),
+            ),
           );
           rules.securityGroupRule = r;
           if (!baseline.securityGroupRule && r.marked && r.ruleId) rules.createdRule = r.ruleId;
@@ -214,7 +228,7 @@ export async function provisionCrossVpcAccess(raw: unknown): Promise<AccessResul
         }
         if (input.manageNetworkAcl === 'auto') {
           const args = { instanceCredentials: input.instanceCredentials, instanceId, subnetId: inst.subnetId, ...(input.clientSubnetCidr ? { clientSubnetCidr: input.clientSubnetCidr } : {}) };
-          const acl = await settleInDoubt(await forward.ensureNetworkAclRules.executeWithOptions({ summary: 'network ACL: allow 9011 from VPCEP and client subnet' }, [args]), {
+          const acl = await settleInDoubt(await noting('acl', () => forward.ensureNetworkAclRules.executeWithOptions({ summary: 'network ACL: allow 9011 from VPCEP and client subnet' }, [args])), {
             what: 'network ACL rules',
             t,
             look: () => look.findNetworkAclRules.executeWithOptions({ summary: 'look for our network ACL rules' }, [args]),

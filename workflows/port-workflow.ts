@@ -13,7 +13,7 @@ import type { EndpointStatus, EndpointView, ServiceStatus, ServiceView } from '.
 import { cleanupLine, removePortResources } from './cleanup.js';
 import { portProgressQuery, type UndoReport } from './definitions.js';
 import { ErrorTypes } from './errors.js';
-import { failureType } from './failure-type.js';
+import { failureType, mayHaveMutated } from './failure-type.js';
 import { settleInDoubt } from './in-doubt.js';
 import { serviceNameForPort } from './input.js';
 import { pollUntil } from './poll.js';
@@ -44,8 +44,7 @@ export async function provisionPortEndpoint(raw: unknown): Promise<PortResult> {
   try {
     // ---- 1. the endpoint service --------------------------------------------------------------------------
     progress.phase('creating-service');
-    mine.triedService = true;
-    const svc: ServiceView = await settleInDoubt(await forward.ensureEndpointService.executeWithOptions({ summary: `find or create endpoint service ${serviceName}` }, [svcArgs]), {
+    const svc: ServiceView = await settleInDoubt(await tracked('service', () => forward.ensureEndpointService.executeWithOptions({ summary: `find or create endpoint service ${serviceName}` }, [svcArgs])), {
       what: `endpoint service ${serviceName}`,
       t,
       look: () => look.findPortService.executeWithOptions({ summary: `look for endpoint service ${serviceName}` }, [svcArgs]),
@@ -101,9 +100,8 @@ export async function provisionPortEndpoint(raw: unknown): Promise<PortResult> {
       vpcId: input.clientVpcId,
       subnetId: input.clientSubnetId,
     };
-    mine.triedEndpoint = true;
     let doubted = false;
-    const ep: EndpointView = await settleInDoubt(await forward.ensureEndpoint.executeWithOptions({ summary: `find or create endpoint for ${serviceName}` }, [epArgs]), {
+    const ep: EndpointView = await settleInDoubt(await tracked('endpoint', () => forward.ensureEndpoint.executeWithOptions({ summary: `find or create endpoint for ${serviceName}` }, [epArgs])), {
       what: `endpoint for ${serviceName}`,
       t,
       look: () => look.findPortEndpoint.executeWithOptions({ summary: `look for the endpoint for ${serviceName}` }, [epArgs]),
@@ -206,9 +204,29 @@ export async function provisionPortEndpoint(raw: unknown): Promise<PortResult> {
     });
   }
 
+  /**
+   * Runs the first `ensure…` of a kind and notes whether the cloud may now hold something of it: it answered,
+   * or it failed or was cancelled after a create without an answer. A kind never sent is never looked up by the
+   * undo (a failing list cannot then report leftovers on a clean cloud).
+   */
+  async function tracked<T>(kind: 'service' | 'endpoint', call: () => Promise<T>): Promise<T> {
+    const mark = (): void => {
+      if (kind === 'service') mine.triedService = true;
+      else mine.triedEndpoint = true;
+    };
+    try {
+      const r = await call();
+      mark();
+      return r;
+    } catch (err) {
+      if (isCancellation(err) || mayHaveMutated(err)) mark();
+      throw err;
+    }
+  }
+
   /** The undo of this port: what the run created goes (after a create in doubt had its chance to commit). */
   async function undoPort(): Promise<Partial<UndoReport>> {
-    if (!mine.triedService) return {};
+    if (!mine.triedService && !mine.triedEndpoint && !mine.whitelistedOn) return {};
     const out: Partial<UndoReport> & { undone: string[]; kept: string[]; leftovers: UndoReport['leftovers'] } = { undone: [], kept: [], leftovers: [] };
     const whitelistedOn = mine.whitelistedOn;
     if (whitelistedOn && input.clientDomainId) {
@@ -234,7 +252,7 @@ export async function provisionPortEndpoint(raw: unknown): Promise<PortResult> {
         knownEndpointIds: mine.endpointIds,
       },
       t,
-      { notBefore: mine.doubtUntil, endpoints: mine.triedEndpoint },
+      { notBefore: mine.doubtUntil, endpoints: mine.triedEndpoint, services: mine.triedService },
     );
     if (r.endpoints.length || r.services.length) out.undone.push(cleanupLine(r));
     out.leftovers.push(...r.leftovers);

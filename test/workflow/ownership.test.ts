@@ -74,7 +74,8 @@ describe('per-run ownership (real Kafka)', () => {
       expect(outcome.error?.leftovers ?? []).toEqual([]);
       // Nothing of this run's making was there to undo; everything of the access is reported as kept.
       expect(outcome.error?.undone?.join(' ') ?? '').not.toMatch(/deleted|removed/);
-      expect(outcome.error?.kept?.filter((k) => k.startsWith('endpoint ')).length).toBe(3);
+      expect(outcome.error?.kept?.filter((k) => /^endpoint [0-9a-f-]+ of port/.test(k))).toHaveLength(3);
+      expect(outcome.error?.kept?.filter((k) => /^endpoint service /.test(k))).toHaveLength(3);
       await expectUnchanged(before, first);
 
       // The CLI/typed client and the UI read the same report (memo + failure details).
