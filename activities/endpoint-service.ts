@@ -52,10 +52,10 @@ export async function portServices(c: OtcClientSet, scope: CloudScope, instanceI
  * The run's services of a port: the known ids and every tagged one (by name) not kept. When the look-up fails,
  * the known ids alone (`swept: false`).
  */
-async function candidates(c: OtcClientSet, scope: CloudScope, args: PortCleanupArgs, includeDeleting = false): Promise<{ ids: string[]; swept: boolean }> {
+async function candidates(c: OtcClientSet, scope: CloudScope, args: PortCleanupArgs): Promise<{ ids: string[]; swept: boolean }> {
   const known = (args.knownServiceIds ?? []).filter((id) => !args.keepServiceIds.includes(id));
   try {
-    const tagged = (await portServices(c, scope, args.instanceId, args.portId)).filter((s) => !args.keepServiceIds.includes(s.id) && (includeDeleting || LIVE(s.status)));
+    const tagged = (await portServices(c, scope, args.instanceId, args.portId)).filter((s) => !args.keepServiceIds.includes(s.id));
     return { ids: [...new Set([...known, ...tagged.map((s) => s.id)])].sort(), swept: true };
   } catch (err) {
     if (known.length === 0) throw err;
@@ -178,21 +178,30 @@ export function createEndpointServiceActivities(clients: Clients, deps: { servic
       });
     },
 
-    /** The run's services of the port still there (deleting included). */
+    /** The run's services of the port still there (deleting included); same rules as `portEndpointsRemaining`. */
     async portServicesRemaining(args: PortCleanupArgs): Promise<RemainingIds> {
       const c = clients.of(args.instanceCredentials);
       return cloudCall(async (scope) => {
-        const { ids } = await candidates(c, scope, args, true);
-        const remaining: string[] = [];
-        for (const id of ids) {
+        const known = (args.knownServiceIds ?? []).filter((id) => !args.keepServiceIds.includes(id));
+        let listed: string[] | undefined;
+        let listError: unknown;
+        try {
+          listed = (await portServices(c, scope, args.instanceId, args.portId)).filter((s) => !args.keepServiceIds.includes(s.id)).map((s) => s.id);
+        } catch (err) {
+          listError = err;
+        }
+        if (!listed && known.length === 0) throw listError;
+        const remaining = [...(listed ?? [])];
+        for (const id of known.filter((k) => !remaining.includes(k))) {
           try {
             await c.vpcep.getEndpointService(id, scope.read());
             remaining.push(id);
           } catch (err) {
-            if (!isNotFound(err)) throw err;
+            if (isNotFound(err) || listed) continue;
+            throw err;
           }
         }
-        return { remaining };
+        return { remaining: remaining.sort() };
       });
     },
   };

@@ -54,12 +54,10 @@ function matching(eps: readonly Endpoint[], args: { serviceId: string; vpcId: st
  * The run's endpoints of a port: the known ids and every tagged one not kept. When the look-up fails, the known
  * ids alone (`swept: false`).
  */
-async function candidates(c: OtcClientSet, scope: CloudScope, args: PortCleanupArgs, includeDeleting = false): Promise<{ ids: string[]; swept: boolean }> {
+async function candidates(c: OtcClientSet, scope: CloudScope, args: PortCleanupArgs): Promise<{ ids: string[]; swept: boolean }> {
   const known = (args.knownEndpointIds ?? []).filter((id) => !args.keepEndpointIds.includes(id));
   try {
-    const tagged = (await portEndpoints(c, scope, args.instanceId, args.portId)).filter(
-      (e) => !args.keepEndpointIds.includes(e.id) && (includeDeleting || e.status !== 'deleting'),
-    );
+    const tagged = (await portEndpoints(c, scope, args.instanceId, args.portId)).filter((e) => !args.keepEndpointIds.includes(e.id));
     return { ids: [...new Set([...known, ...tagged.map((e) => e.id)])].sort(), swept: true };
   } catch (err) {
     if (known.length === 0) throw err;
@@ -159,21 +157,34 @@ export function createEndpointActivities(clients: Clients) {
       });
     },
 
-    /** The run's endpoints of the port still there (deleting included). */
+    /**
+     * The run's endpoints of the port still there (deleting included). In the port's look-up: still there. Known
+     * ids the look-up does not list are asked for by id (a resource of another name); when that GET fails too, a
+     * working look-up without it counts as gone. Only when nothing can be looked at does the call fail.
+     */
     async portEndpointsRemaining(args: PortCleanupArgs): Promise<RemainingIds> {
       const c = clients.of(args.clientCredentials);
       return cloudCall(async (scope) => {
-        const { ids } = await candidates(c, scope, args, true);
-        const remaining: string[] = [];
-        for (const id of ids) {
+        const known = (args.knownEndpointIds ?? []).filter((id) => !args.keepEndpointIds.includes(id));
+        let listed: string[] | undefined;
+        let listError: unknown;
+        try {
+          listed = (await portEndpoints(c, scope, args.instanceId, args.portId)).filter((e) => !args.keepEndpointIds.includes(e.id)).map((e) => e.id);
+        } catch (err) {
+          listError = err;
+        }
+        if (!listed && known.length === 0) throw listError;
+        const remaining = [...(listed ?? [])];
+        for (const id of known.filter((k) => !remaining.includes(k))) {
           try {
             await c.vpcep.getEndpoint(id, scope.read());
             remaining.push(id);
           } catch (err) {
-            if (!isNotFound(err)) throw err;
+            if (isNotFound(err) || listed) continue;
+            throw err;
           }
         }
-        return { remaining };
+        return { remaining: remaining.sort() };
       });
     },
   };

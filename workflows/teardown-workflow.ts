@@ -68,9 +68,23 @@ export async function teardownCrossVpcAccess(raw: unknown): Promise<TeardownResu
 
       // ---- 1. discover from the cloud ----------------------------------------------------------------------
       phase('discovering');
-      const snap: AccessSnapshot = await look.discoverAccess.executeWithOptions({ summary: `find resources tagged crossvpc-access=${instanceId}` }, [
-        { instanceId, instanceCredentials: input.instanceCredentials, endpointCredentials: [input.clientCredentials], optionalEndpointCredentials: OPTIONAL_CLIENT_SETS },
-      ]);
+      let snap: AccessSnapshot;
+      try {
+        snap = await look.discoverAccess.executeWithOptions({ summary: `find resources tagged crossvpc-access=${instanceId}` }, [
+          { instanceId, instanceCredentials: input.instanceCredentials, endpointCredentials: [input.clientCredentials], optionalEndpointCredentials: OPTIONAL_CLIENT_SETS },
+        ]);
+      } catch (err) {
+        // Without a look at the cloud nothing is touched, and nothing can be said of what is there: the access is
+        // as it was (whatever that is). Not "leftovers": the teardown does not know of any.
+        const notLookedAt: Leftover['kind'][] = ['advertised-ip', 'security-group-rule', 'acl-rule', 'endpoint', 'endpoint-service'];
+        phase('incomplete');
+        throw ApplicationFailure.create({
+          type: ErrorTypes.TeardownIncomplete,
+          nonRetryable: true,
+          message: `teardown of ${instanceId} could not read the cloud (${errorMessage(err)}); nothing was removed. Run it again once the cloud recovers.`,
+          details: [{ instanceId, removed: progress.state.removed, leftovers: [], notLookedAt, reason: errorMessage(err), restored: {} }],
+        });
+      }
       const portEndpoints = snap.endpoints.filter((e): e is DiscoveredEndpoint & { portId: string } => e.portId !== null);
       const portServices = snap.services.filter((s) => s.portId !== null);
       for (const e of snap.endpoints) if (e.portId === null) progress.leftAlone(`endpoint ${e.endpointId} (access tag without a port tag: not created by kafka-crossvpc)`);

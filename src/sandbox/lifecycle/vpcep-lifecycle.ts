@@ -66,10 +66,21 @@ export class VpcepLifecycle {
     }
   }
 
+  /** Deletions held by an `async-stuck` fault: a DELETE sent again once the fault no longer fires resumes them. */
+  private readonly stuckDeleting = new Set<string>();
+
+  isStuckDeleting(id: string): boolean {
+    return this.stuckDeleting.has(id);
+  }
+
   serviceDeleting(svc: EndpointService, fate: AsyncFate): void {
     svc.status = 'deleting';
     this.touch(svc);
-    if (fate === 'stuck') return;
+    if (fate === 'stuck') {
+      this.stuckDeleting.add(svc.id);
+      return;
+    }
+    this.stuckDeleting.delete(svc.id);
     this.later(this.sb.scenario.delays.serviceDelete, (w) => {
       if (!w.services.has(svc.id)) return;
       w.services.delete(svc.id);
@@ -128,7 +139,11 @@ export class VpcepLifecycle {
     ep.status = 'deleting';
     this.touch(ep);
     this.sb.scheduler.track(this.closeForwarding(ep));
-    if (fate === 'stuck') return;
+    if (fate === 'stuck') {
+      this.stuckDeleting.add(ep.id);
+      return;
+    }
+    this.stuckDeleting.delete(ep.id);
     this.later(this.sb.scenario.delays.endpointDelete, (w) => {
       w.endpoints.delete(ep.id);
     });
