@@ -188,7 +188,9 @@ export async function cloudCall<T>(fn: (scope: CloudScope) => Promise<T>): Promi
     },
     earlierUnanswered,
   };
-  beat();
+  // No heartbeat right away: the first one is sent unthrottled, so it should be the one that says "sending a
+  // create" (heartbeats after it are throttled to most of the heartbeat timeout, and a crash in that window
+  // would lose the ledger). The timer keeps the activity alive when no mutation comes.
   const everyMs = Math.max(100, Math.min(1_000, Math.floor((info.heartbeatTimeoutMs ?? 3_000) / 3)));
   const timer = setInterval(beat, everyMs);
   try {

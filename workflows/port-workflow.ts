@@ -158,13 +158,13 @@ export async function provisionPortEndpoint(raw: unknown): Promise<PortResult> {
     progress.endpoint(ep.endpointId, 'accepted', endpointIp);
 
     // ---- 4. one endpoint per port ------------------------------------------------------------------------
-    let reconciled: string[] = [];
-    if (doubted) {
-      const r = await forward.reconcilePortEndpoints.executeWithOptions({ summary: `keep one endpoint for port ${portId}` }, [
+    // Always, not only after a create in doubt: a worker that died mid-create (before its heartbeat said so)
+    // leaves a create nobody knows of, which the cloud may commit after the retry created another.
+    const reconciled = (
+      await forward.reconcilePortEndpoints.executeWithOptions({ summary: `keep one endpoint for port ${portId}${doubted ? ' (after a create in doubt)' : ''}` }, [
         { ...epArgs, keepEndpointId: ep.endpointId, baseline: baselineEndpointIds },
-      ]);
-      reconciled = r.ids;
-    }
+      ])
+    ).ids;
     progress.phase('ready');
     return {
       portId,

@@ -100,10 +100,11 @@ const CASES: Case[] = [
     expect: 'clean',
   },
   {
-    name: 'compensation: restoring the advertised IPs (cancelled after the switch)',
+    // No Kafka here, so the verification fails and the undo restores the advertised IPs (its modify is slow).
+    name: 'compensation: restoring the advertised IPs (after a failed verification)',
     faults: [{ kind: 'latency', match: { operation: 'dms.modifyCrossVpc' }, ms: SLOW, skip: 1, times: 1 }],
-    request: { approvalGate: false },
-    at: { phase: 'unverified-pending' },
+    request: { verify: { enabled: true, attempts: 1, timeoutMs: 2_000 } },
+    at: { phase: 'after-the-switch' },
     expect: 'clean',
   },
   { name: 'teardown: deleting endpoints', faults: [{ kind: 'latency', match: { operation: 'vpcep.deleteEndpoint' }, ms: SLOW, times: 3 }], at: { activity: 'deletePortEndpoints' }, teardown: true, expect: 'clean' },
@@ -118,51 +119,105 @@ const CASES: Case[] = [
   },
 ];
 
-describe('crash recovery: worker killed, Temporal restarted', () => {
-  let sandbox: Sandbox;
-  let client: Client;
-  let connection: Connection;
-  const address = inject('temporalAddress');
-
-  beforeAll(async () => {
-    sandbox = await startSandbox({ scenario: { ...defaultScenario, name: 'crash', delays: { serviceCreate: 400, serviceUpdate: 100, serviceDelete: 400, endpointCreate: 400, endpointDelete: 400 } }, kafka: false, addressPrefix: await claimAddressPrefix(), log: () => undefined, seed: 1 + Math.floor(Math.random() * 2 ** 30) });
-    connection = await Connection.connect({ address });
-    client = new Client({ connection });
-  });
-  afterAll(async () => {
-    await connection?.close();
-    await sandbox?.stop();
-  });
-
+/** One sandbox and what a case needs of it. */
+function bench(sandbox: Sandbox) {
   const admin = async (method: string, path: string, body?: unknown): Promise<unknown> => {
     const res = await fetch(`${sandbox.adminUrl}${path}`, { method, ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
     if (res.status >= 400) throw new Error(`admin ${method} ${path}: ${res.status} ${await res.text()}`);
     const text = await res.text();
     return text ? (JSON.parse(text) as unknown) : undefined;
   };
+  type Tags = { key: string; value: string }[];
   const state = async () => {
-    type S = { accounts: { projects: { endpointServices: { id: string; status: string; tags?: { key: string; value: string }[] }[]; endpoints: { id: string; status: string; ip?: string; tags?: { key: string; value: string }[] }[]; securityGroups: { rules: { port_range_min?: number | null }[] }[]; kafkaInstances: { cross_vpc_info: Record<string, { advertised_ip: string; port_id: string }> }[] }[] }[] };
-    const s = (await admin('GET', '/admin/state')) as S;
-    const p = s.accounts.flatMap((a) => a.projects);
+    type S = { accounts: { projects: { endpointServices: { id: string; status: string; tags?: Tags }[]; endpoints: { id: string; status: string; ip?: string; tags?: Tags }[]; securityGroups: { rules: { port_range_min?: number | null }[] }[]; kafkaInstances: { cross_vpc_info: Record<string, { advertised_ip: string; port_id: string }> }[] }[] }[] };
+    const st = (await admin('GET', '/admin/state')) as S;
+    const p = st.accounts.flatMap((a) => a.projects);
     const info = Object.assign({}, ...p.flatMap((x) => x.kafkaInstances).map((i) => i.cross_vpc_info)) as Record<string, { advertised_ip: string; port_id: string }>;
-    const port = (tags?: { key: string; value: string }[]) => tags?.find((t) => t.key === 'crossvpc-port')?.value;
+    const port = (tags?: Tags) => tags?.find((t) => t.key === 'crossvpc-port')?.value;
     return {
       services: p.flatMap((x) => x.endpointServices).filter((x) => x.status !== 'deleting').map((x) => ({ id: x.id, port: port(x.tags) })),
       endpoints: p.flatMap((x) => x.endpoints).filter((x) => x.status !== 'deleting').map((x) => ({ id: x.id, ip: x.ip, port: port(x.tags) })),
-      anyDeleting: p.some((x) => x.endpointServices.some((s) => s.status === 'deleting') || x.endpoints.some((e) => e.status === 'deleting')),
+      anyDeleting: p.some((x) => x.endpointServices.some((e) => e.status === 'deleting') || x.endpoints.some((e) => e.status === 'deleting')),
       sgRules: p.flatMap((x) => x.securityGroups.flatMap((g) => g.rules)).filter((r) => r.port_range_min === 9011).length,
       info,
     };
   };
-
   const request = (extra: Partial<ProvisionRequest> = {}) => {
     const net = sandbox.ready.clientNetworks.find((n) => n.account === 'A');
     const parsed = parseProvisionInput({ instanceId: sandbox.ready.instances[0]?.instanceId, clientVpcId: net?.vpcId, clientSubnetId: net?.subnetId, verify: { enabled: false }, timeouts: T, ...extra });
     if (!parsed.ok) throw new Error(parsed.message);
     return parsed.input;
   };
+  const familyIds = async (workflowId: string): Promise<string[]> => [workflowId, ...Object.values((await state()).info).map((v) => `${workflowId}-port-${v.port_id}`)];
+  const expectProvisioned = async (o: ProvisionOutcome): Promise<void> => {
+    expect(o.result?.status, o.error?.message).toBe('unverified');
+    const st = await state();
+    expect(st.services).toHaveLength(3);
+    expect(st.endpoints).toHaveLength(3);
+    expect(new Set(st.endpoints.map((e) => e.port)).size).toBe(3);
+    expect(st.sgRules).toBe(1);
+    for (const [l, v] of Object.entries(st.info)) expect(v.advertised_ip, l).toBe(st.endpoints.find((e) => e.port === v.port_id)?.ip);
+  };
+  const expectClean = async (): Promise<void> => {
+    await until('deletions finished', async () => !(await state()).anyDeleting, 30_000);
+    const st = await state();
+    expect(st.services).toEqual([]);
+    expect(st.endpoints).toEqual([]);
+    expect(st.sgRules).toBe(0);
+    for (const [l, v] of Object.entries(st.info)) expect(v.advertised_ip, l).toBe(l);
+  };
+  return { sandbox, admin, state, request, familyIds, expectProvisioned, expectClean };
+}
+type Bench = ReturnType<typeof bench>;
 
-  /** Is an activity of this type running in the access's workflows (parent, children, teardown)? */
+async function until(what: string, fn: () => Promise<boolean>, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await fn())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const POOL = 3;
+
+describe('crash recovery: worker killed, Temporal restarted', () => {
+  const benches: Bench[] = [];
+  const free: Bench[] = [];
+  const waiting: ((b: Bench) => void)[] = [];
+  let client: Client;
+  let connection: Connection;
+  const address = inject('temporalAddress');
+
+  beforeAll(async () => {
+    for (let i = 0; i < POOL; i += 1) {
+      const sandbox = await startSandbox({
+        scenario: { ...defaultScenario, name: 'crash', delays: { serviceCreate: 400, serviceUpdate: 100, serviceDelete: 400, endpointCreate: 400, endpointDelete: 400 } },
+        kafka: false,
+        addressPrefix: await claimAddressPrefix(),
+        log: () => undefined,
+        seed: 1 + Math.floor(Math.random() * 2 ** 30),
+      });
+      benches.push(bench(sandbox));
+    }
+    free.push(...benches);
+    connection = await Connection.connect({ address });
+    client = new Client({ connection });
+  });
+  afterAll(async () => {
+    await connection?.close();
+    await Promise.all(benches.map((b) => b.sandbox.stop()));
+  });
+  const acquire = (): Promise<Bench> => {
+    const b = free.pop();
+    return b ? Promise.resolve(b) : new Promise((r) => waiting.push(r));
+  };
+  const release = (b: Bench): void => {
+    const w = waiting.shift();
+    if (w) w(b);
+    else free.push(b);
+  };
+
+  /** Is an activity of this type running (started, not merely scheduled) in one of these workflows? */
   const pending = async (activity: string, ids: string[]): Promise<boolean> => {
     for (const id of ids) {
       try {
@@ -174,38 +229,11 @@ describe('crash recovery: worker killed, Temporal restarted', () => {
     }
     return false;
   };
-  const until = async (what: string, fn: () => Promise<boolean>, ms = 60_000): Promise<void> => {
-    const end = Date.now() + ms;
-    while (!(await fn())) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
-  const familyIds = async (workflowId: string): Promise<string[]> => {
-    const ports = (await state()).info;
-    return [workflowId, ...Object.values(ports).map((v) => `${workflowId}-port-${v.port_id}`)];
-  };
-
-  const expectProvisioned = async (o: ProvisionOutcome): Promise<void> => {
-    expect(o.result?.status, o.error?.message).toBe('unverified');
-    const s = await state();
-    expect(s.services).toHaveLength(3);
-    expect(s.endpoints).toHaveLength(3);
-    expect(new Set(s.endpoints.map((e) => e.port)).size).toBe(3);
-    expect(s.sgRules).toBe(1);
-    for (const [l, v] of Object.entries(s.info)) expect(v.advertised_ip, l).toBe(s.endpoints.find((e) => e.port === v.port_id)?.ip);
-  };
-  const expectClean = async (): Promise<void> => {
-    await until('deletions finished', async () => !(await state()).anyDeleting, 30_000);
-    const s = await state();
-    expect(s.services).toEqual([]);
-    expect(s.endpoints).toEqual([]);
-    expect(s.sgRules).toBe(0);
-    for (const [l, v] of Object.entries(s.info)) expect(v.advertised_ip, l).toBe(l);
-  };
 
   for (const c of CASES) {
-    it(`worker SIGKILL ${c.name} → converges, no duplicates`, async () => {
+    it.concurrent(`worker SIGKILL ${c.name} → converges, no duplicates`, async () => {
+      const b = await acquire();
+      const { sandbox, admin, state, request, familyIds, expectProvisioned, expectClean } = b;
       await admin('POST', '/admin/reset');
       const taskQueue = uniqueTaskQueue('crash');
       let worker = startWorker(sandbox, address, taskQueue);
@@ -225,10 +253,8 @@ describe('crash recovery: worker killed, Temporal restarted', () => {
         if ('activity' in c.at) {
           const activity = c.at.activity;
           await until(`activity ${activity}`, async () => pending(activity, await familyIds(handle.workflowId)));
-        } else if (c.at.phase === 'unverified-pending') {
-          // After the switch: cancel, and kill while the undo restores the advertised IPs (its modify is slow).
+        } else if (c.at.phase === 'after-the-switch') {
           await until('advertised IPs switched', async () => Object.entries((await state()).info).every(([l, v]) => v.advertised_ip !== l));
-          await handle.cancel().catch(() => undefined);
           await until('restoring the advertised IPs', async () => pending('updateAdvertisedIps', [handle.workflowId]));
         } else {
           const phase = c.at.phase;
@@ -251,11 +277,14 @@ describe('crash recovery: worker killed, Temporal restarted', () => {
       } finally {
         await worker.stop();
         await admin('DELETE', '/admin/faults');
+        release(b);
       }
-    }, 180_000);
+    }, 240_000);
   }
 
   it('Temporal server restarted (dev server with --db-filename) while endpoints are pending → converges', async () => {
+    const b = await acquire();
+    const { sandbox, admin, state, request, expectProvisioned } = b;
     await admin('POST', '/admin/reset');
     const dir = mkdtempSync(join(tmpdir(), 'crossvpc-restart-'));
     const port = await freePort();
@@ -268,8 +297,7 @@ describe('crash recovery: worker killed, Temporal restarted', () => {
     try {
       await admin('POST', '/admin/faults', { kind: 'latency', match: { operation: 'vpcep.getEndpoint' }, ms: 1_500, times: 3 });
       conn = await Connection.connect({ address: server.address });
-      const c = new Client({ connection: conn });
-      const handle = await startOrJoinAccess(c, taskQueue, request());
+      const handle = await startOrJoinAccess(new Client({ connection: conn }), taskQueue, request());
       await until('endpoints created', async () => (await state()).endpoints.length === 3);
       await server.stop();
       await new Promise((r) => setTimeout(r, 2_000));
@@ -283,6 +311,7 @@ describe('crash recovery: worker killed, Temporal restarted', () => {
       await worker.stop();
       await server.stop();
       rmSync(dir, { recursive: true, force: true });
+      release(b);
     }
   }, 240_000);
 });
