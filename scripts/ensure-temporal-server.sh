@@ -18,7 +18,7 @@ dest="$root/.tools/temporal-server/$version"
 build_server() {
   command -v go >/dev/null 2>&1 || { echo "go is required to build the Temporal server (go.temporal.io/server v$version)" >&2; exit 1; }
   mkdir -p "$root/.tools/temporal-server"
-  local tmp
+  # Global, not local: the EXIT trap runs after the function's scope is gone (set -u would fail on it).
   tmp="$(mktemp -d "$root/.tools/temporal-server/.build-$version.XXXXXX")"
   chmod 755 "$tmp"
   trap 'rm -rf "$tmp"' EXIT
