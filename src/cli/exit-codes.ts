@@ -30,6 +30,7 @@ export function exitCodeOfError(code: CrossVpcErrorCode): ExitCodeValue {
     case 'NotFound':
       return ExitCode.NotFound;
     case 'NotRunning':
+    case 'InputConflict':
       return ExitCode.WrongState;
     default:
       return ExitCode.Failed;

@@ -4,6 +4,7 @@
  * failure type of a workflow / cloud API such as `EndPoint.3006`), and what to do about it (`hint`).
  */
 import { ScheduleNotFoundError, ServiceError, WorkflowNotFoundError, isGrpcServiceError } from '@temporalio/client';
+import { AccessInputConflictError } from '../temporal/access-client.js';
 
 export type CrossVpcErrorCode =
   /** An input field or flag is invalid (`field` names it). */
@@ -14,6 +15,8 @@ export type CrossVpcErrorCode =
   | 'NotFound'
   /** The access (or check) is not in a state that allows the operation, e.g. approving a closed run. */
   | 'NotRunning'
+  /** The access is running with a different input (`field` lists what differs): not joined, nothing started. */
+  | 'InputConflict'
   /** The Temporal server could not be reached. */
   | 'Unavailable'
   /** A workflow type this operation needs is not registered on any worker of the task queue. */
@@ -94,6 +97,14 @@ export interface ErrorContext {
 /** Maps a Temporal client error to a CrossVpcError (CrossVpcErrors pass through). */
 export function toCrossVpcError(err: unknown, ctx: ErrorContext): CrossVpcError {
   if (err instanceof CrossVpcError) return err;
+  if (err instanceof AccessInputConflictError) {
+    return new CrossVpcError('InputConflict', err.message, {
+      field: err.fields.join(','),
+      apiCode: 'InputConflict',
+      hint: `the running access was started with another ${err.fields.join(', ')}: follow it (crossvpc status/watch), or cancel it (crossvpc cancel) and start again`,
+      cause: err,
+    });
+  }
   const message = err instanceof Error ? err.message : String(err);
   const apiCode = grpcCode(err);
   if (err instanceof WorkflowNotFoundError || err instanceof ScheduleNotFoundError || apiCode === 'NOT_FOUND') {

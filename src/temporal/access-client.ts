@@ -2,7 +2,7 @@
  * Client side of an access: start (or join) `crossvpc-<instanceId>` and turn its end into one outcome
  * object, shared by the CLI and the tests.
  */
-import { Client, Connection, WorkflowFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { z } from 'zod';
 import type { AccessFailureDetails, AccessResult } from '../../workflows/access-outcome.js';
@@ -81,29 +81,83 @@ export async function connectClient(cfg: TemporalEnv): Promise<{ client: Client;
   return { client: new Client({ connection, namespace: cfg.namespace }), close: () => connection.close() };
 }
 
+/** Memo key holding the (normalised, secret-free) input a run was started with: what a second start compares. */
+export const ACCESS_INPUT_MEMO = 'crossvpcInput';
+
+/** A second start of a running access with another input (never a silent join). */
+export class AccessInputConflictError extends Error {
+  override readonly name = 'AccessInputConflictError';
+  constructor(
+    readonly workflowId: string,
+    readonly runId: string,
+    /** Input fields (dotted paths) whose values differ from the running run's. */
+    readonly fields: string[],
+  ) {
+    super(`access ${workflowId} is already running (run ${runId}) with a different ${fields.join(', ')}; wait for it to end, or cancel it, before starting it with other input`);
+  }
+}
+
+/** Dotted paths where two JSON values differ (objects compared key by key; arrays and scalars as a whole). */
+export function differingFields(a: unknown, b: unknown, prefix = ''): string[] {
+  const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+  if (isObj(a) && isObj(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    return keys.flatMap((k) => differingFields(a[k], b[k], prefix ? `${prefix}.${k}` : k));
+  }
+  return JSON.stringify(a) === JSON.stringify(b) ? [] : [prefix || '(input)'];
+}
+
 /**
- * Starts the access for `input.instanceId`, or joins the run already going (`USE_EXISTING`); a closed run
- * with the same id may be started again (re-run after success: creates nothing, re-verifies).
+ * Starts the access for `input.instanceId`, or joins the run already going when it runs with the **same** input;
+ * a running access with another input is refused (`AccessInputConflictError`, nothing is started). A closed run
+ * with the same id may be started again (a re-run creates nothing new and re-verifies).
  */
 export async function startOrJoinAccess(client: Client, taskQueue: string, input: ProvisionInput): Promise<WorkflowHandleWithFirstExecutionRunId> {
   const workflowId = accessWorkflowId(input.instanceId);
-  return client.workflow.start(PROVISION_WORKFLOW_TYPE, {
-    taskQueue,
-    workflowId,
-    args: [input],
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-    staticSummary: `Cross-VPC access to Kafka ${input.instanceId} from VPC ${input.clientVpcId}`,
-    staticDetails: [
-      `instance \`${input.instanceId}\``,
-      `client VPC \`${input.clientVpcId}\`, subnet \`${input.clientSubnetId}\``,
-      input.clientDomainId ? `client account \`${input.clientDomainId}\` (cross-account, credential set \`${input.clientCredentials ?? 'client'}\`)` : 'same account',
-    ].join('\n\n'),
-    typedSearchAttributes: [
-      { key: CrossVpcInstanceId, value: input.instanceId },
-      { key: CrossVpcPhase, value: 'starting' },
-    ],
-  });
+  for (let attempt = 0; ; attempt += 1) {
+    const started = await tryStart();
+    if (started) return started;
+    // Running: join it when it was started with the same input.
+    const running = client.workflow.getHandle(workflowId);
+    const d = await running.describe();
+    if (d.status.name !== 'RUNNING' && attempt < 3) continue; // it closed meanwhile: start a new run
+    let theirs: unknown = d.memo?.[ACCESS_INPUT_MEMO];
+    if (theirs === undefined) {
+      // Started without our client (raw): its input is the first event of its history.
+      const history = await running.fetchHistory();
+      const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+      theirs = payload ? client.options.loadedDataConverter.payloadConverter.fromPayload(payload) : undefined;
+    }
+    const differ = differingFields(theirs, input);
+    if (differ.length > 0) throw new AccessInputConflictError(workflowId, d.runId, differ);
+    return Object.assign(client.workflow.getHandle(workflowId, d.runId), { firstExecutionRunId: d.runId }) as WorkflowHandleWithFirstExecutionRunId;
+  }
+
+  async function tryStart(): Promise<WorkflowHandleWithFirstExecutionRunId | undefined> {
+    try {
+      return await client.workflow.start(PROVISION_WORKFLOW_TYPE, {
+      taskQueue,
+      workflowId,
+      args: [input],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      memo: { [ACCESS_INPUT_MEMO]: input },
+      staticSummary: `Cross-VPC access to Kafka ${input.instanceId} from VPC ${input.clientVpcId}`,
+      staticDetails: [
+        `instance \`${input.instanceId}\``,
+        `client VPC \`${input.clientVpcId}\`, subnet \`${input.clientSubnetId}\``,
+        input.clientDomainId ? `client account \`${input.clientDomainId}\` (cross-account, credential set \`${input.clientCredentials ?? 'client'}\`)` : 'same account',
+      ].join('\n\n'),
+      typedSearchAttributes: [
+        { key: CrossVpcInstanceId, value: input.instanceId },
+        { key: CrossVpcPhase, value: 'starting' },
+      ],
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return undefined;
+      throw err;
+    }
+  }
 }
 
 /**

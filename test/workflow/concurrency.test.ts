@@ -6,6 +6,7 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CrossVpcClient, CrossVpcError } from '../../src/client/index.js';
 import { awaitAccessOutcome, PROVISION_WORKFLOW_TYPE } from '../../src/temporal/access-client.js';
 import { approveSignal, progressQuery } from '../../workflows/definitions.js';
 import { ErrorTypes } from '../../workflows/errors.js';
@@ -108,6 +109,28 @@ describe('one operation per instance at a time', () => {
       const r = await resources(suite);
       expect(r.endpoints).toHaveLength(3);
       for (const p of oa.ports) expect(r.advertised[p.listenerIp]).toBe(p.endpointIp);
+    });
+  });
+
+  it('a second start with another input is refused (InputConflict naming the fields), never a silent join', async () => {
+    await withWorkers(suite, async (tq) => {
+      const a = await start(suite, tq, defaultRequest(suite, { verify: NO_VERIFY, approvalGate: true }));
+      await waitPhase(a, 'awaiting-approval');
+      const b = suite.sandbox.ready.clientNetworks.find((n) => n.account === 'B');
+      const cv = CrossVpcClient.fromClient(suite.env.client, { taskQueue: tq });
+      const err = await cv.startAccess(defaultRequest(suite, { verify: NO_VERIFY, approvalGate: true, clientVpcId: b?.vpcId ?? '', clientSubnetId: b?.subnetId ?? '' })).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CrossVpcError);
+      expect((err as CrossVpcError).code).toBe('InputConflict');
+      expect((err as CrossVpcError).field?.split(',')).toEqual(['clientSubnetId', 'clientVpcId']);
+      // The same input joins the running run.
+      const same = await cv.startAccess(defaultRequest(suite, { verify: NO_VERIFY, approvalGate: true }));
+      expect(same.joined).toBe(true);
+      expect(same.runId).toBe(a.firstExecutionRunId);
+      await a.signal(approveSignal);
+      expect((await awaitAccessOutcome(a)).result?.status).toBe('unverified');
+      const runs = [];
+      for await (const w of suite.env.client.workflow.list({ query: `WorkflowId = 'crossvpc-${instanceId}'` })) runs.push(w.runId);
+      expect(runs).toHaveLength(1);
     });
   });
 
