@@ -159,7 +159,8 @@ export async function cloudCall<T>(fn: (scope: CloudScope) => Promise<T>): Promi
   const previous = ledgerOf(info.heartbeatDetails);
   const earlierUnanswered = [...previous.unanswered, ...(previous.sending ? [previous.sending] : [])];
   const ledger: Ledger = { unanswered: [...earlierUnanswered] };
-  const beat = (): void => ctx.heartbeat(ledger);
+  // A copy: the ledger changes right after a beat, and the SDK may encode the details later.
+  const beat = (): void => ctx.heartbeat({ unanswered: [...ledger.unanswered], ...(ledger.sending ? { sending: { ...ledger.sending } } : {}) });
   const cancelled = (): CancelledFailure => {
     const reason: unknown = ctx.cancellationSignal.reason;
     return reason instanceof CancelledFailure ? reason : new CancelledFailure(String(reason ?? 'cancelled'));
