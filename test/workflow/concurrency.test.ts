@@ -11,6 +11,7 @@ import { awaitAccessOutcome, PROVISION_WORKFLOW_TYPE } from '../../src/temporal/
 import { approveSignal, progressQuery } from '../../workflows/definitions.js';
 import { ErrorTypes } from '../../workflows/errors.js';
 import { parseProvisionInput } from '../../workflows/input.js';
+import { instanceLockKey, lockWorkflowId } from '../../workflows/lock-definitions.js';
 import { REVERIFY_WORKFLOW_TYPE, TEARDOWN_WORKFLOW_TYPE, teardownWorkflowId, type ReverifyResult, type TeardownResult } from '../../workflows/ops-input.js';
 import { addFault, callCounts, count, defaultRequest, eventually, FAST_TIMEOUTS, resetSandbox, resources, saveHistory, start, startSuite, withWorkers, type Suite } from './support.js';
 
@@ -109,6 +110,10 @@ describe('one operation per instance at a time', () => {
       const r = await resources(suite);
       expect(r.endpoints).toHaveLength(3);
       for (const p of oa.ports) expect(r.advertised[p.listenerIp]).toBe(p.endpointIp);
+      // The lock granted both, one after the other, and ended when idle.
+      const lock = suite.env.client.workflow.getHandle(lockWorkflowId(instanceLockKey(instanceId), tq));
+      await eventually(async () => (await lock.describe()).status.name === 'COMPLETED', 30_000, 'the lock ends when idle');
+      await saveHistory(lock, 'lock-two-holders');
     });
   });
 

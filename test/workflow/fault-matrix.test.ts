@@ -28,6 +28,7 @@ import { parseProvisionInput } from '../../workflows/input.js';
 import { TEARDOWN_WORKFLOW_TYPE, teardownWorkflowId } from '../../workflows/ops-input.js';
 import { claimAddressPrefix } from '../support/address-block.js';
 import { connectTestEnv, uniqueTaskQueue } from '../support/temporal-env.js';
+import { saveHistory } from './support.js';
 
 const POOL = 5;
 const T = {
@@ -354,6 +355,7 @@ describe('fault matrix (every operation × every fault kind)', () => {
       r.provision = why.length === 0 ? 'correct' : 'untruthful';
       r.detail.push(...why.map((w) => `provision (unverified): ${w}`));
     } else if (outcome.error?.type === ErrorTypes.CompensationFailed) {
+      await saveHistory(env.client.workflow.getHandle(outcome.workflowId, outcome.runId), 'compensation-failed');
       const why = leftoversExact(after, leftovers);
       r.provision = why.length === 0 && persistent(cell.fault) ? 'reported' : 'untruthful';
       r.detail.push(...why.map((w) => `provision (CompensationFailed): ${w}`));
