@@ -30,16 +30,16 @@ import { claimAddressPrefix } from '../support/address-block.js';
 import { connectTestEnv, uniqueTaskQueue } from '../support/temporal-env.js';
 import { saveHistory } from './support.js';
 
-const POOL = 5;
+const POOL = 6;
 const T = {
   firstPollMs: 100,
   maxPollMs: 300,
   backoffCoefficient: 1.5,
-  deadlineMs: 6_000,
-  compensationDeadlineMs: 6_000,
+  deadlineMs: 4_000,
+  compensationDeadlineMs: 5_000,
   activityMs: 2_000,
   heartbeatMs: 1_000,
-  retryInitialMs: 50,
+  retryInitialMs: 25,
   inDoubtMs: 4_000,
   lockWaitMs: 60_000,
 };
