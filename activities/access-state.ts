@@ -1,21 +1,69 @@
 /**
- * The first look of a provisioning run: the DMS instance and the **baseline** — what already exists of this
- * access (services, endpoints, the whitelist entry, the rules, the advertised IP of every broker). The run keeps
- * it in its history; its undo removes only what is not in it and puts the advertised IPs back to it.
+ * The first look of a provisioning run (and all of `crossvpc plan`): the DMS instance, the **baseline** — what
+ * already exists of this access (services, endpoints, the whitelist entry, the rules, the advertised IP of every
+ * broker) — and the **preflight**: every check that can be made before anything is created. The run keeps the
+ * baseline in its history; its undo removes only what is not in it and puts the advertised IPs back to it.
  *
  * Read-only. Calls: the instance, one service look-up per port (by its deterministic name), and only for ports
  * that have a service: one endpoint look-up (and the whitelist when cross-account); the security-group rules
- * of the instance's group (filtered); the instance subnet's ACL.
+ * of the instance's group (filtered); the instance subnet's ACL; the client VPC and subnet (client account);
+ * the VPCEP quotas of both accounts.
+ *
+ * Preflight problems (a wrong client network, a refused credential set, a full quota) are returned, not thrown:
+ * the workflow fails with one error naming each field, having created nothing.
  */
-import type { Clients } from './clients.js';
-import { cloudCall } from './cloud-call.js';
+import { ApplicationFailure } from '@temporalio/common';
+import { hasCode, isAuthError, isNotFound, isRetryable } from '../src/otc/errors.js';
+import { ErrorTypes } from '../workflows/errors.js';
+import type { Clients, OtcClientSet } from './clients.js';
+import { cloudCall, type CloudScope } from './cloud-call.js';
 import { portEndpoints } from './endpoint.js';
 import { portServices } from './endpoint-service.js';
 import { instanceView } from './instance-view.js';
 import { accessMarker, isVpcepKafkaIngressRule, VPCEP_CIDR } from './naming.js';
-import type { AccessState, PortBaseline, ReadAccessArgs } from './types.js';
+import type { AccessState, PortBaseline, PreflightProblem, QuotaCheck, ReadAccessArgs } from './types.js';
 
 const LIVE = (status: string): boolean => status !== 'deleting';
+
+/** IPv4 CIDRs a and b overlap. */
+function overlaps(a: string, b: string): boolean {
+  const parse = (c: string): [number, number] | null => {
+    const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(c);
+    if (!m) return null;
+    const ip = ((Number(m[1]) << 24) | (Number(m[2]) << 16) | (Number(m[3]) << 8) | Number(m[4])) >>> 0;
+    const bits = Number(m[5]);
+    const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
+    return [(ip & mask) >>> 0, mask];
+  };
+  const x = parse(a);
+  const y = parse(b);
+  if (!x || !y) return false;
+  const mask = (x[1] & y[1]) >>> 0;
+  return ((x[0] & mask) >>> 0) === ((y[0] & mask) >>> 0);
+}
+
+/** The quota of one type, or undefined when the API does not report it (older regions, no quota API). */
+async function quotaOf(c: OtcClientSet, scope: CloudScope, type: QuotaCheck['type']): Promise<{ quota: number; used: number } | undefined> {
+  try {
+    const q = await c.vpcep.getQuotas(type, scope.read());
+    const r = q.quotas.resources.find((x) => x.type === type);
+    return r ? { quota: r.quota, used: r.used } : undefined;
+  } catch (err) {
+    // Where the API does not report quotas (not there, not allowed), there is nothing to check.
+    if (isRetryable(err)) throw err;
+    return undefined;
+  }
+}
+
+/** The preflight's failure: nothing was created. `details[0].problems` lists every field at fault. */
+export function preflightFailure(problems: PreflightProblem[]): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: ErrorTypes.PreflightFailed,
+    nonRetryable: true,
+    message: `${problems.map((p) => `${p.field}: ${p.message} (what to do: ${p.hint})`).join('; ')}; nothing was created`,
+    details: [{ problems }],
+  });
+}
 
 export function createAccessStateActivities(clients: Clients) {
   return {
@@ -24,12 +72,67 @@ export function createAccessStateActivities(clients: Clients) {
       const cc = clients.of(args.clientCredentials);
       const marker = accessMarker(args.instanceId);
       return cloudCall(async (scope) => {
-        const instance = instanceView(await c.dms.getInstance(args.instanceId, scope.read()));
+        const problems: PreflightProblem[] = [];
+        const refused = (field: 'instanceCredentials' | 'clientCredentials', set: string, err: unknown): PreflightProblem => ({
+          field,
+          message: `credential set "${set}" is refused by the cloud: ${err instanceof Error ? err.message : String(err)}`,
+          hint: `check the worker's configuration of the set "${set}" (OTC_* / OTC_CREDENTIALS_<NAME>_* or its clouds.yaml entry) and its permissions`,
+        });
+        let raw;
+        try {
+          raw = await c.dms.getInstance(args.instanceId, scope.read());
+        } catch (err) {
+          // Nothing else can be checked without the instance: fail the preflight at once.
+          if (isAuthError(err)) throw preflightFailure([refused('instanceCredentials', args.instanceCredentials, err)]);
+          // 404 DMS.00404022 for an unknown id; 400 DMS.00400030 for one that cannot be an instance id at all.
+          if (isNotFound(err) || hasCode(err, 'DMS.00400030')) {
+            throw preflightFailure([
+              { field: 'instanceId', message: `DMS instance ${args.instanceId} does not exist in the account of credential set "${args.instanceCredentials}" (${err instanceof Error ? err.message : String(err)})`, hint: 'check the instance id and instanceCredentials' },
+            ]);
+          }
+          throw err;
+        }
+        const instance = instanceView(raw);
+
+        // ---- the client network, in the client's account ------------------------------------------------
+        let clientSubnetCidr: string | undefined;
+        if (args.clientVpcId && args.clientSubnetId) {
+          const where = `in the account of credential set "${args.clientCredentials}"`;
+          try {
+            await cc.vpc.getVpc(args.clientVpcId, scope.read());
+          } catch (err) {
+            if (isNotFound(err)) {
+              problems.push({ field: 'clientVpcId', message: `VPC ${args.clientVpcId} does not exist ${where}`, hint: 'check the VPC id, and that clientCredentials (or clientDomainId) names the client’s account' });
+            } else if (isAuthError(err)) problems.push(refused('clientCredentials', args.clientCredentials, err));
+            else throw err;
+          }
+          try {
+            const subnet = await cc.vpc.getSubnet(args.clientSubnetId, scope.read());
+            clientSubnetCidr = subnet.cidr ?? undefined;
+            if (subnet.vpc_id && subnet.vpc_id !== args.clientVpcId) {
+              problems.push({ field: 'clientSubnetId', message: `subnet ${args.clientSubnetId} belongs to VPC ${subnet.vpc_id}, not to clientVpcId ${args.clientVpcId}`, hint: 'give a subnet of the client VPC (the VPC-API subnet id, i.e. the network id)' });
+            }
+            if (subnet.cidr && overlaps(subnet.cidr, VPCEP_CIDR)) {
+              problems.push({ field: 'clientSubnetId', message: `subnet ${args.clientSubnetId} (${subnet.cidr}) overlaps ${VPCEP_CIDR}, the VPC endpoint service segment`, hint: 'use a client subnet outside 198.19.128.0/17' });
+            }
+            if (args.clientSubnetCidr && subnet.cidr && args.clientSubnetCidr !== subnet.cidr) {
+              problems.push({ field: 'clientSubnetCidr', message: `clientSubnetCidr ${args.clientSubnetCidr} is not the CIDR of subnet ${args.clientSubnetId} (${subnet.cidr})`, hint: `leave it out or give ${subnet.cidr}` });
+            }
+          } catch (err) {
+            if (isNotFound(err)) {
+              problems.push({ field: 'clientSubnetId', message: `subnet ${args.clientSubnetId} does not exist ${where}`, hint: 'check the subnet id (the VPC-API subnet id, i.e. the network id), and that it is in the client’s account' });
+            } else if (isAuthError(err)) {
+              if (!problems.some((p) => p.field === 'clientCredentials')) problems.push(refused('clientCredentials', args.clientCredentials, err));
+            } else throw err;
+          }
+        }
+
+        // ---- the baseline --------------------------------------------------------------------------------
         const ports: PortBaseline[] = [];
         for (const e of instance.entries) {
           const services = (await portServices(c, scope, args.instanceId, e.portId)).filter((s) => LIVE(s.status));
           const port: PortBaseline = { portId: e.portId, serviceIds: services.map((s) => s.id), endpoints: [], whitelisted: false };
-          if (services.length > 0) {
+          if (services.length > 0 && !problems.some((p) => p.field === 'clientCredentials')) {
             const eps = (await portEndpoints(cc, scope, args.instanceId, e.portId)).filter((x) => LIVE(x.status));
             port.endpoints = eps.map((x) => ({
               endpointId: x.id,
@@ -63,14 +166,31 @@ export function createAccessStateActivities(clients: Clients) {
           const fw = await c.vpc.findFirewallForSubnet(instance.subnetId, scope.read());
           if (fw) networkAcl = { firewallId: fw.id, ruleIds: (fw.ingress_rules ?? []).filter((r) => r.description === marker).map((r) => r.id) };
         }
+
+        // ---- quotas, where the API reports them -----------------------------------------------------------
+        const quotas: QuotaCheck[] = [];
+        const needServices = ports.filter((p) => p.serviceIds.length === 0).length;
+        const needEndpoints = ports.filter((p) => !p.endpoints.some((e) => !args.clientVpcId || e.vpcId === undefined || e.vpcId === args.clientVpcId)).length;
+        const sq = needServices > 0 ? await quotaOf(c, scope, 'endpoint_service') : undefined;
+        if (sq) quotas.push({ type: 'endpoint_service', ...sq, needed: needServices });
+        const eq = needEndpoints > 0 && !problems.some((p) => p.field === 'clientCredentials') ? await quotaOf(cc, scope, 'endpoint') : undefined;
+        if (eq) quotas.push({ type: 'endpoint', ...eq, needed: needEndpoints });
+        for (const q of quotas) {
+          if (q.quota - q.used >= q.needed) continue;
+          const account = q.type === 'endpoint_service' ? 'instanceCredentials' : 'clientCredentials';
+          problems.push({
+            field: account,
+            message: `the ${q.type === 'endpoint_service' ? 'endpoint-service' : 'endpoint'} quota of the ${q.type === 'endpoint_service' ? 'instance' : 'client'} account is too small: ${q.used} of ${q.quota} used, this access needs ${q.needed} more`,
+            hint: 'free some VPC endpoint resources of that account, or ask for a higher quota',
+          });
+        }
+
         return {
           instance,
-          baseline: {
-            advertised: Object.fromEntries(instance.entries.map((e) => [e.listenerIp, e.advertisedIp])),
-            ports,
-            securityGroupRule,
-            networkAcl,
-          },
+          baseline: { advertised: Object.fromEntries(instance.entries.map((e) => [e.listenerIp, e.advertisedIp])), ports, securityGroupRule, networkAcl },
+          problems,
+          quotas,
+          ...(clientSubnetCidr ? { clientSubnetCidr } : {}),
         };
       });
     },

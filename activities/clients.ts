@@ -25,6 +25,7 @@ export interface OtcClientSet {
     | 'listAllEndpoints'
     | 'deleteEndpoint'
     | 'connectionAction'
+    | 'getQuotas'
   >;
   dms: Pick<DmsClient, 'getInstance' | 'modifyCrossVpc' | 'listAllInstances'>;
   vpc: Pick<
@@ -37,6 +38,8 @@ export interface OtcClientSet {
     | 'removeFirewallRules'
     | 'listAllFirewalls'
     | 'getFirewall'
+    | 'getVpc'
+    | 'getSubnet'
   >;
 }
 

@@ -65,11 +65,35 @@ export interface ReadAccessArgs extends InstanceArgs {
   clientCredentials: CredentialSetName;
   /** The client's account when it differs (its whitelist entry is part of the baseline). */
   clientDomainId?: string;
+  /** The client network, checked before anything is created (absent: not checked, e.g. heal). */
+  clientVpcId?: string;
+  clientSubnetId?: string;
+  clientSubnetCidr?: string;
+}
+
+/** Something the preflight found that would make provisioning fail: which input field, what, what to do. */
+export interface PreflightProblem {
+  field: string;
+  message: string;
+  hint: string;
+}
+
+/** Quota as the API reports it (absent when the API does not), and what this access still needs of it. */
+export interface QuotaCheck {
+  type: 'endpoint_service' | 'endpoint';
+  quota: number;
+  used: number;
+  needed: number;
 }
 
 export interface AccessState {
   instance: InstanceView;
   baseline: AccessBaseline;
+  /** Empty when provisioning can go ahead. */
+  problems: PreflightProblem[];
+  quotas: QuotaCheck[];
+  /** The client subnet's CIDR as the VPC API reports it (when the client network was checked). */
+  clientSubnetCidr?: string;
 }
 
 // ---- endpoint services ---------------------------------------------------------------------------------

@@ -69,11 +69,11 @@ export async function provisionCrossVpcAccess(raw: unknown): Promise<AccessResul
 
     // ---- 1. the instance: listener IPs, port ids, and what of this access exists (the baseline) ----------
     failedStep = 'reading the instance';
-    const { instance, baseline } = await readTheInstance();
+    const { instance, baseline, clientSubnetCidr } = await readTheInstance();
 
     // ---- 2 + 3. one child per broker port, and the network rules, in parallel ---------------------------
     failedStep = 'provisioning the endpoints';
-    const { ports, rules } = await provisionPortsAndRules(instance, baseline);
+    const { ports, rules } = await provisionPortsAndRules(instance, baseline, clientSubnetCidr);
 
     // ---- 4. advertised IPs by port id (after the approval gate) ----------------------------------------
     failedStep = 'building the advertised-IP mapping';
@@ -139,9 +139,25 @@ export async function provisionCrossVpcAccess(raw: unknown): Promise<AccessResul
 
   async function readTheInstance(): Promise<AccessState> {
     progress.phase('reading-instance');
-    const state = await look.readAccess.executeWithOptions({ summary: `read DMS instance ${instanceId} and what of the access exists` }, [
-      { instanceCredentials: input.instanceCredentials, clientCredentials: input.clientCredentials, instanceId, ...(input.clientDomainId ? { clientDomainId: input.clientDomainId } : {}) },
+    const state = await look.readAccess.executeWithOptions({ summary: `read DMS instance ${instanceId}, what of the access exists, and check before creating` }, [
+      {
+        instanceCredentials: input.instanceCredentials,
+        clientCredentials: input.clientCredentials,
+        instanceId,
+        clientVpcId: input.clientVpcId,
+        clientSubnetId: input.clientSubnetId,
+        ...(input.clientSubnetCidr ? { clientSubnetCidr: input.clientSubnetCidr } : {}),
+        ...(input.clientDomainId ? { clientDomainId: input.clientDomainId } : {}),
+      },
     ]);
+    if (state.problems.length > 0) {
+      throw ApplicationFailure.create({
+        type: ErrorTypes.PreflightFailed,
+        nonRetryable: true,
+        message: `${state.problems.map((p) => `${p.field}: ${p.message} (what to do: ${p.hint})`).join('; ')}; nothing was created`,
+        details: [{ problems: state.problems }],
+      });
+    }
     checkInstance(state.instance);
     const cls = classifyAdvertised(state.instance.entries, baselineEndpointIps(state.baseline));
     if (cls.foreign.length > 0 && !input.force) {
@@ -160,6 +176,7 @@ export async function provisionCrossVpcAccess(raw: unknown): Promise<AccessResul
   async function provisionPortsAndRules(
     inst: InstanceView,
     baseline: AccessBaseline,
+    clientSubnetCidr: string | undefined,
   ): Promise<{ ports: Map<string, PortResult>; rules: { securityGroupRule: SecurityGroupRuleResult | null; networkAcl: NetworkAclResult | null; createdRule: string | null } }> {
     progress.phase('provisioning-endpoints');
     const states = new Map<string, PortUndoState>();
@@ -227,7 +244,8 @@ export async function provisionCrossVpcAccess(raw: unknown): Promise<AccessResul
           progress.set('securityGroupRule', { ruleId: r.ruleId, created: rules.createdRule !== null });
         }
         if (input.manageNetworkAcl === 'auto') {
-          const args = { instanceCredentials: input.instanceCredentials, instanceId, subnetId: inst.subnetId, ...(input.clientSubnetCidr ? { clientSubnetCidr: input.clientSubnetCidr } : {}) };
+          const cidr = input.clientSubnetCidr ?? clientSubnetCidr;
+          const args = { instanceCredentials: input.instanceCredentials, instanceId, subnetId: inst.subnetId, ...(cidr ? { clientSubnetCidr: cidr } : {}) };
           const acl = await settleInDoubt(await noting('acl', () => forward.ensureNetworkAclRules.executeWithOptions({ summary: 'network ACL: allow 9011 from VPCEP and client subnet' }, [args])), {
             what: 'network ACL rules',
             t,
@@ -327,6 +345,8 @@ export async function provisionCrossVpcAccess(raw: unknown): Promise<AccessResul
       // Nothing was started: fail with the original typed error.
       progress.phase('failed');
       if (cancelled) return err as Error;
+      const preflight = preflightOf(err);
+      if (preflight) return preflight;
       return err instanceof ApplicationFailure
         ? err
         : ApplicationFailure.create({ type: failureType(err) ?? 'Error', nonRetryable: true, message: `${failedStep} failed: ${cause}; nothing was created` });
@@ -390,6 +410,14 @@ function childUndoState(err: unknown): PortUndoState {
     return { kind: 'unclean', leftovers: d?.leftovers ?? [] };
   }
   return { kind: 'unclean', leftovers: [] };
+}
+
+/** A preflight failure raised inside the first activity, as the access's own failure. */
+function preflightOf(err: unknown): ApplicationFailure | undefined {
+  for (let e: unknown = err, i = 0; e instanceof Error && i < 3; i += 1, e = (e as { cause?: unknown }).cause) {
+    if (e instanceof ApplicationFailure && e.type === ErrorTypes.PreflightFailed) return e;
+  }
+  return undefined;
 }
 
 function keptOf(b: AccessBaseline): string[] {

@@ -11,6 +11,8 @@ export const ErrorTypes = {
   AccessBusy: 'AccessBusy',
   /** The access is running with a different input (client side: a second `provision` that differs). */
   InputConflict: 'InputConflict',
+  /** A check before anything is created failed (client network, credentials, quota): details list the fields. */
+  PreflightFailed: 'PreflightFailed',
   /** A resource with our deterministic name exists but does not carry our tags. */
   ResourceConflict: 'ResourceConflict',
   /** A credential set named in the input is not configured on the worker. */

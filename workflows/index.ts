@@ -5,4 +5,5 @@ export { provisionPortEndpoint } from './port-workflow.js';
 export { teardownCrossVpcAccess } from './teardown-workflow.js';
 export { reverifyCrossVpcAccess } from './reverify-workflow.js';
 export { crossVpcOperationLock } from './lock-workflow.js';
+export { planCrossVpcAccess } from './plan-workflow.js';
 export type { TeardownResult, ReverifyResult, Drift, DriftKind, Health } from './ops-input.js';

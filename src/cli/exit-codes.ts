@@ -3,6 +3,7 @@
  */
 import type { CrossVpcErrorCode } from '../client/errors.js';
 import type { ProvisionOutcome } from '../temporal/access-client.js';
+import { ErrorTypes } from '../../workflows/errors.js';
 
 export const ExitCode = {
   /** Success (provision/watch: verified; verify: healthy). */
@@ -37,8 +38,9 @@ export function exitCodeOfError(code: CrossVpcErrorCode): ExitCodeValue {
   }
 }
 
-/** verified → 0, rolled_back → 3, anything else (failed, unverified) → 1. */
-export function exitCodeOfOutcome(o: Pick<ProvisionOutcome, 'status'>): ExitCodeValue {
+/** verified → 0, rolled_back → 3, a failed preflight (an invalid request, nothing created) → 2, else (failed, unverified) → 1. */
+export function exitCodeOfOutcome(o: Pick<ProvisionOutcome, 'status' | 'error'>): ExitCodeValue {
+  if (o.error?.type === ErrorTypes.PreflightFailed) return ExitCode.Usage;
   return o.status === 'verified' ? ExitCode.Ok : o.status === 'rolled_back' ? ExitCode.RolledBack : ExitCode.Failed;
 }
 

@@ -11,6 +11,7 @@
  *   const outcome = await cv.followProgress(instanceId, (p) => console.log(p.phase));
  *   await cv.close();
  */
+import { randomUUID } from 'node:crypto';
 import { Client, Connection, WorkflowFailedError, type WorkflowExecutionStatusName, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { approveSignal, progressQuery, type AccessPhase, type AccessProgress, type PortProgressEntry } from '../../workflows/definitions.js';
@@ -28,6 +29,7 @@ import {
   type TeardownResult,
 } from '../../workflows/ops-input.js';
 import { CrossVpcInstanceId, CrossVpcPhase } from '../../workflows/search-attributes.js';
+import { PLAN_WORKFLOW_TYPE, planWorkflowId, type AccessPlan } from '../../workflows/plan.js';
 import { awaitAccessOutcome, startOrJoinAccess, temporalEnv, type ProvisionOutcome } from '../temporal/access-client.js';
 import {
   deleteReverifySchedule,
@@ -192,6 +194,29 @@ export class CrossVpcClient {
       return { instanceId: input.instanceId, workflowId, runId, joined: before === runId, workflow: this.temporal.workflow.getHandle(workflowId, runId) };
     } catch (err) {
       throw this.err(err, `access ${workflowId}`);
+    }
+  }
+
+  /**
+   * What provisioning would do with this request, read-only: the preflight (client network, credentials, quotas,
+   * advertised-IP ownership) and per broker port the resources to create or adopt and the advertised-IP change.
+   * Runs on a worker (it holds the cloud credentials); creates nothing.
+   */
+  async plan(request: ProvisionRequest, options: { taskQueue?: string } = {}): Promise<AccessPlan> {
+    const parsed = parseProvisionInput(request);
+    if (!parsed.ok) return invalidInput(parsed);
+    const input = parsed.input;
+    const workflowId = planWorkflowId(input.instanceId, randomUUID().slice(0, 8));
+    try {
+      return (await this.temporal.workflow.execute(PLAN_WORKFLOW_TYPE, {
+        taskQueue: options.taskQueue ?? this.taskQueue,
+        workflowId,
+        args: [input],
+        staticSummary: `Plan of the cross-VPC access to Kafka ${input.instanceId} (read-only)`,
+        typedSearchAttributes: [{ key: CrossVpcInstanceId, value: input.instanceId }],
+      })) as AccessPlan;
+    } catch (err) {
+      throw this.err(err, `plan ${workflowId}`);
     }
   }
 

@@ -31,5 +31,6 @@ export {
 } from './schemas.js';
 export type { Drift, DriftKind, Health, ReverifyRequest, ReverifyResult, TeardownRequest, TeardownResult } from '../../workflows/ops-input.js';
 export { ProvisionInputSchema, type ProvisionInput, type ProvisionRequest } from '../../workflows/input.js';
+export { TO_BE_ASSIGNED, type AccessPlan, type PortPlan } from '../../workflows/plan.js';
 export type { AccessPhase, AccessProgress, PortProgressEntry, PortStatus } from '../../workflows/definitions.js';
 export { PROVISION_WORKFLOW_TYPE, type OutcomeStatus, type PortOutcome, type ProvisionOutcome } from '../temporal/access-client.js';

@@ -1,5 +1,5 @@
 /**
- * VPC client: Neutron v2.0 security-group rules and the v3 network ACL ("firewall") API.
+ * VPC client: Neutron v2.0 security-group rules, the v3 network ACL ("firewall") API, and VPC v1 VPC/subnet reads.
  *
  * - `/v2.0/security-group-rules` has no project in the path: with AK/SK the project comes from
  *   `X-Project-Id` (added by the authorizer), with a token from the token's scope.
@@ -24,6 +24,10 @@ import {
   type ListSecurityGroupRulesQuery,
   type SecurityGroupRule,
   type SecurityGroupRuleList,
+  SubnetEnvelopeSchema,
+  VpcEnvelopeSchema,
+  type Subnet,
+  type Vpc,
 } from './vpc-schemas.js';
 
 /** Neutron allows up to 2000 per page. */
@@ -44,6 +48,22 @@ export class VpcClient {
 
   private async v3(options: CallOptions | undefined): Promise<string> {
     return `/v3/${seg(await this.projectId(options?.signal))}/vpc`;
+  }
+
+  private async v1(options: CallOptions | undefined): Promise<string> {
+    return `/v1/${seg(await this.projectId(options?.signal))}`;
+  }
+
+  // ---- VPCs and subnets (VPC v1) ----
+
+  /** GET /v1/{project_id}/vpcs/{vpc_id}; 404 when the VPC is not in the caller's project. */
+  async getVpc(id: string, options?: CallOptions): Promise<Vpc> {
+    return (await this.transport.json({ method: 'GET', path: `${await this.v1(options)}/vpcs/${seg(id)}`, ...options }, VpcEnvelopeSchema)).vpc;
+  }
+
+  /** GET /v1/{project_id}/subnets/{subnet_id} (the VPC-API id = Neutron network id); 404 when not in the project. */
+  async getSubnet(id: string, options?: CallOptions): Promise<Subnet> {
+    return (await this.transport.json({ method: 'GET', path: `${await this.v1(options)}/subnets/${seg(id)}`, ...options }, SubnetEnvelopeSchema)).subnet;
   }
 
   // ---- security-group rules (Neutron v2.0) ----

@@ -145,3 +145,14 @@ export interface InsertFirewallRulesInput {
 }
 
 export type FirewallRuleDirection = 'ingress' | 'egress';
+
+// ---- VPCs and subnets (VPC v1: GET /v1/{project_id}/vpcs/{vpc_id}, /v1/{project_id}/subnets/{subnet_id}) ----
+
+export const VpcSchema = z.looseObject({ id: z.string(), name: optString, cidr: optString, status: optString });
+export type Vpc = z.output<typeof VpcSchema>;
+export const VpcEnvelopeSchema = z.looseObject({ vpc: VpcSchema });
+
+/** A VPC-API subnet: its `id` is the Neutron *network* id (what VPCEP's `subnet_id` takes). */
+export const SubnetSchema = z.looseObject({ id: z.string(), name: optString, cidr: optString, vpc_id: optString, status: optString, neutron_subnet_id: optString });
+export type Subnet = z.output<typeof SubnetSchema>;
+export const SubnetEnvelopeSchema = z.looseObject({ subnet: SubnetSchema });

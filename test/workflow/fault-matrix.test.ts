@@ -67,6 +67,9 @@ const OPERATIONS: { op: string; async?: boolean; undo?: boolean }[] = [
   { op: 'vpc.listFirewalls', undo: true },
   { op: 'vpc.insertFirewallRules' },
   { op: 'vpc.removeFirewallRules', undo: true },
+  { op: 'vpc.getVpc' },
+  { op: 'vpc.getSubnet' },
+  { op: 'vpcep.getQuotas' },
 ];
 
 interface Cell {
