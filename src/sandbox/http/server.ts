@@ -61,6 +61,11 @@ export function matchRoute<R extends RouteShape>(
 }
 
 export async function readBody(req: IncomingMessage): Promise<string> {
+  return (await readBodyBytes(req)).toString('utf8');
+}
+
+/** The body bytes as received (what a signature is computed over). */
+export async function readBodyBytes(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -69,7 +74,7 @@ export async function readBody(req: IncomingMessage): Promise<string> {
     if (size > MAX_BODY) throw new HttpError(413, { error_code: 'APIGW.0201', error_msg: 'Request entity too large' });
     chunks.push(buf);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 export function sendJson(res: ServerResponse, reply: Reply, requestId: string): void {
@@ -172,13 +177,14 @@ export async function startServiceServer(opts: ServiceServerOptions): Promise<Ru
       let reply: Reply;
       let drop = false;
       try {
-        ctx.rawBody = await readBody(req);
+        const bodyBytes = await readBodyBytes(req);
+        ctx.rawBody = bodyBytes.toString('utf8');
         const found = matchRoute(routes, method, path);
         if (!found) throw gatewayError(404, 'APIGW.0101', 'The API does not exist or has not been published in the environment', requestId);
         ctx.operation = found.route.def.operation;
         ctx.params = found.params;
         if (found.route.def.auth) {
-          ctx.principal = opts.authenticator.authenticate({ method, url, headers: req.headers, rawBody: ctx.rawBody, requestId });
+          ctx.principal = opts.authenticator.authenticate({ method, target: req.url ?? '/', headers: req.headers, rawHeaders: req.rawHeaders, body: bodyBytes, requestId });
         }
         const decision = opts.faults.decide({ service: opts.service, operation: ctx.operation, method, path, account: ctx.principal?.account.name });
         fired.push(...decision.fired);
