@@ -1,6 +1,8 @@
 /**
  * DMS for Kafka v2 (otc-dms-vpc-iam-api.md §1, §2, §7): show/list instances and crossvpc/modify, which moves
- * what the real brokers advertise through the data plane.
+ * what the real brokers advertise through the data plane; and the out-of-date v1.0 instance reads the catalog's
+ * `dms` entry points at (OTC api-ref `out-of-date_apis/api_v1/.../querying_an_instance.rst`,
+ * `querying_all_instances.rst`).
  */
 import { z } from 'zod';
 import { callerProject } from '../auth/authenticator.js';
@@ -106,6 +108,41 @@ export function renderInstance(world: World, inst: KafkaInstance): Record<string
   };
 }
 
+/**
+ * The v1.0 instance body (`GET /v1.0/{project_id}/instances/{instance_id}`): the documented v1.0 field set, from
+ * the same state as v2. Fields v1.0 documents that v2 does not carry are filled as the doc example shows them
+ * (`enable_auto_topic`, `retention_policy`, `public_bandwidth`, a v1 `resource_spec_code`); v2-only fields
+ * (`broker_num`, `available_zone_names`, SASL mechanisms, …) are left out. The port is 9093 with SASL, as in the
+ * doc example, else 9092.
+ */
+const V1_FIELDS = [
+  'name', 'engine', 'engine_version', 'specification', 'storage_space', 'partition_num', 'used_storage_space', 'connect_address', 'port',
+  'status', 'instance_id', 'resource_spec_code', 'type', 'charging_mode', 'vpc_id', 'vpc_name', 'created_at', 'product_id',
+  'security_group_id', 'security_group_name', 'subnet_id', 'subnet_name', 'subnet_cidr', 'available_zones', 'user_id', 'user_name',
+  'access_user', 'maintain_begin', 'maintain_end', 'enable_publicip', 'ssl_enable', 'extend_times', 'enable_auto_topic',
+  'total_storage_space', 'storage_resource_id', 'storage_spec_code', 'service_type', 'storage_type', 'retention_policy',
+  'kafka_public_status', 'public_bandwidth', 'public_connect_address', 'enable_log_collection', 'cross_vpc_info', 'ipv6_enable',
+  'ipv6_connect_addresses', 'rest_enable', 'rest_connect_address', 'message_query_inst_enable', 'vpc_client_plain', 'support_features',
+  'trace_enable', 'pod_connect_address', 'disk_encrypted', 'kafka_private_connect_address', 'ces_version', 'tags',
+] as const;
+
+export function renderInstanceV1(world: World, inst: KafkaInstance): Record<string, unknown> {
+  const v2 = renderInstance(world, inst);
+  const v1: Record<string, unknown> = {
+    ...v2,
+    specification: '100MB',
+    resource_spec_code: 'dms.instance.kafka.cluster.c3.mini',
+    product_id: '00300-30308-0--0',
+    port: inst.security.protocol === 'SASL_SSL' ? 9093 : 9092,
+    enable_auto_topic: true,
+    retention_policy: 'time_base',
+    public_bandwidth: 0,
+    rest_connect_address: '',
+    pod_connect_address: '',
+  };
+  return Object.fromEntries(V1_FIELDS.map((k) => [k, v1[k]]));
+}
+
 export function dmsRoutes(sb: SandboxContext): RouteDef[] {
   const w = () => sb.world();
   const project = (ctx: RequestContext): Project =>
@@ -148,6 +185,36 @@ export function dmsRoutes(sb: SandboxContext): RouteDef[] {
       )
       .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || a.name.localeCompare(b.name));
     return { status: 200, body: { instances: all.slice(offset, offset + limit).map((i) => renderInstance(w(), i)), instance_num: all.length } };
+  };
+
+  /** v1.0 list: `engine` optional, `name`, `status`, `id`, `exactMatchName`, `includeFailure`, paging `start` (1-based) / `limit`. */
+  const listV1 = (ctx: RequestContext) => {
+    const p = project(ctx);
+    const q = ctx.query;
+    const intParam = (name: string, min: number, dflt: number): number => {
+      const v = q.get(name);
+      if (v === null || v === '') return dflt;
+      if (!/^\d+$/.test(v) || Number(v) < min) throw dmsError(400, 'DMS.00400800', `Invalid request parameter: ${name}.`);
+      return Number(v);
+    };
+    const start = intParam('start', 1, 1);
+    const limit = intParam('limit', 1, 10);
+    const engine = q.get('engine');
+    const name = q.get('name');
+    const exact = q.get('exactMatchName') === 'true';
+    const id = q.get('id');
+    const status = q.get('status');
+    const all = [...w().instances.values()]
+      .filter(
+        (i) =>
+          i.projectId === p.id &&
+          (!engine || engine.toLowerCase() === 'kafka') &&
+          (!name || (exact ? i.name === name : i.name.toLowerCase().includes(name.toLowerCase()))) &&
+          (!id || i.id === id) &&
+          (!status || i.status === status),
+      )
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || a.name.localeCompare(b.name));
+    return { status: 200, body: { instances: all.slice(start - 1, start - 1 + limit).map((i) => renderInstanceV1(w(), i)), instance_num: all.length } };
   };
 
   const modify = async (ctx: RequestContext) => {
@@ -217,5 +284,13 @@ export function dmsRoutes(sb: SandboxContext): RouteDef[] {
       handler: (ctx) => ({ status: 200, body: renderInstance(w(), instance(ctx, project(ctx))) }),
     },
     { method: 'POST', pattern: '/v2/{project_id}/instances/{instance_id}/crossvpc/modify', operation: 'dms.modifyCrossVpc', auth: true, handler: modify },
+    { method: 'GET', pattern: '/v1.0/{project_id}/instances', operation: 'dms.listInstancesV1', auth: true, handler: listV1 },
+    {
+      method: 'GET',
+      pattern: '/v1.0/{project_id}/instances/{instance_id}',
+      operation: 'dms.getInstanceV1',
+      auth: true,
+      handler: (ctx) => ({ status: 200, body: renderInstanceV1(w(), instance(ctx, project(ctx))) }),
+    },
   ];
 }
