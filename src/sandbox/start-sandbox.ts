@@ -168,6 +168,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
       scenario,
       scheduler,
       dataPlane,
+      faults,
       ids,
       tokens,
       urls,

@@ -1,7 +1,7 @@
 /**
  * The sandbox's own verifier of API-gateway AK/SK signatures (`SDK-HMAC-SHA256`), written from the published
  * algorithm and the signers real clients use — deliberately NOT sharing code with the product's signer
- * (src/otc/signer.ts), so a misreading on one side shows up as a 401 instead of passing silently.
+ * (in src/otc), so a misreading on one side shows up as a 401 instead of passing silently.
  *
  * Two Authorization forms are accepted:
  *

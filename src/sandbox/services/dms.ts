@@ -9,6 +9,7 @@ import { callerProject } from '../auth/authenticator.js';
 import type { SandboxContext } from '../context.js';
 import { jsonBody } from '../http/server.js';
 import { HttpError, param, type RequestContext, type RouteDef } from '../http/types.js';
+import { holdInstanceStatus } from '../lifecycle/instance-status.js';
 import type { KafkaInstance, Project, World } from '../state/world.js';
 import { isHostname, isIpv4 } from '../util/ip.js';
 import { uuidFrom } from '../util/random.js';
@@ -152,10 +153,23 @@ export function dmsRoutes(sb: SandboxContext): RouteDef[] {
     if (!UUID_RE.test(id)) throw dmsError(400, 'DMS.00400030', 'Invalid instance ID.');
     const inst = w().instances.get(id);
     if (!inst || inst.projectId !== p.id) throw dmsError(404, 'DMS.00404022', 'This instance does not exist.');
+    const window = ctx.dms.statusWindow;
+    if (window?.when === 'before') holdInstanceStatus(sb, inst, window.status, window.ms);
     return inst;
   };
+  /** Fault `instance-not-running` with `when: 'after'`: once the call has done its work, the instance is busy a while. */
+  const busyAfter = (ctx: RequestContext, inst: KafkaInstance): void => {
+    const window = ctx.dms.statusWindow;
+    if (window?.when === 'after') holdInstanceStatus(sb, inst, window.status, window.ms);
+  };
+  const show = (ctx: RequestContext, render: (world: World, inst: KafkaInstance) => Record<string, unknown>) => {
+    const inst = instance(ctx, project(ctx));
+    const body = render(w(), inst);
+    busyAfter(ctx, inst);
+    return { status: 200, body };
+  };
   /** Serialises modifications per instance (the brokers apply one change at a time). */
-  const applying = new Map<string, Promise<void>>();
+  const applying = new Set<string>();
 
   const list = (ctx: RequestContext) => {
     const p = project(ctx);
@@ -243,12 +257,19 @@ export function dmsRoutes(sb: SandboxContext): RouteDef[] {
       const v = contents[b.listenerIp];
       target[b.listenerIp] = v ?? (settings.crossVpcOmittedListeners === 'reset' ? b.listenerIp : b.advertisedIp);
     }
+    // Faults: nothing applied (yet `success:true`), or some brokers fail to take their change (`success:false`).
+    const failing = new Set(
+      inst.brokers.filter((b) => ctx.dms.failBrokers.includes(b.index) && target[b.listenerIp] !== b.advertisedIp).map((b) => b.listenerIp),
+    );
+    for (const b of inst.brokers) if (ctx.dms.notApplied || failing.has(b.listenerIp)) target[b.listenerIp] = b.advertisedIp;
     const changed = Object.fromEntries(Object.entries(target).filter(([ip, v]) => inst.brokers.find((b) => b.listenerIp === ip)?.advertisedIp !== v));
     const previous = Object.fromEntries(inst.brokers.map((b) => [b.listenerIp, b.advertisedIp]));
     const world = w();
     for (const b of inst.brokers) b.advertisedIp = target[b.listenerIp] ?? b.advertisedIp;
     const transient = settings.crossVpcStatusWhileApplying;
     if (transient) inst.status = transient;
+    // Marked before the work starts: a change with nothing to apply finishes synchronously.
+    applying.add(inst.id);
     const apply = (async () => {
       try {
         if (Object.keys(changed).length > 0) await sb.dataPlane.setAdvertisedIps(inst.id, changed);
@@ -260,7 +281,6 @@ export function dmsRoutes(sb: SandboxContext): RouteDef[] {
         applying.delete(inst.id);
       }
     })();
-    applying.set(inst.id, apply.catch(() => undefined));
     let success = true;
     if (settings.crossVpcWaitForDataPlane) {
       try {
@@ -270,8 +290,9 @@ export function dmsRoutes(sb: SandboxContext): RouteDef[] {
         success = false;
       }
     } else sb.scheduler.track(apply);
-    const results = keys.map((listener) => ({ advertised_ip: contents[listener] ?? '', success, ip: listener }));
-    return { status: 200, body: { success, results } };
+    const results = keys.map((listener) => ({ advertised_ip: contents[listener] ?? '', success: success && !failing.has(listener), ip: listener }));
+    if (success) busyAfter(ctx, inst);
+    return { status: 200, body: { success: success && failing.size === 0, results } };
   };
 
   return [
@@ -281,7 +302,7 @@ export function dmsRoutes(sb: SandboxContext): RouteDef[] {
       pattern: '/v2/{project_id}/instances/{instance_id}',
       operation: 'dms.getInstance',
       auth: true,
-      handler: (ctx) => ({ status: 200, body: renderInstance(w(), instance(ctx, project(ctx))) }),
+      handler: (ctx) => show(ctx, renderInstance),
     },
     { method: 'POST', pattern: '/v2/{project_id}/instances/{instance_id}/crossvpc/modify', operation: 'dms.modifyCrossVpc', auth: true, handler: modify },
     { method: 'GET', pattern: '/v1.0/{project_id}/instances', operation: 'dms.listInstancesV1', auth: true, handler: listV1 },
@@ -290,7 +311,7 @@ export function dmsRoutes(sb: SandboxContext): RouteDef[] {
       pattern: '/v1.0/{project_id}/instances/{instance_id}',
       operation: 'dms.getInstanceV1',
       auth: true,
-      handler: (ctx) => ({ status: 200, body: renderInstanceV1(w(), instance(ctx, project(ctx))) }),
+      handler: (ctx) => show(ctx, renderInstanceV1),
     },
   ];
 }

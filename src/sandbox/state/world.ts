@@ -135,6 +135,8 @@ export interface KafkaInstance {
   subnetId: string;
   securityGroupId: string;
   status: string;
+  /** While a fault keeps the instance out of RUNNING: the status shown, until when (epoch ms), and what comes back. */
+  statusHold?: { status: string; until: number; restoreTo: string };
   engineVersion: string;
   security: KafkaSecurity;
   brokers: BrokerState[];
