@@ -130,8 +130,11 @@ export interface GatedServer extends RunningServer {
 async function listenGated(http: Server, host: string, port: number): Promise<GatedServer> {
   let stallUntil = 0;
   const held = new Set<Socket>();
+  const open = new Set<Socket>();
   let closed = false;
   const gate = createTcpServer({ pauseOnConnect: true }, (socket) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
     if (Date.now() < stallUntil) {
       held.add(socket);
       socket.on('error', () => undefined);
@@ -162,7 +165,7 @@ async function listenGated(http: Server, host: string, port: number): Promise<Ga
     refuseFor(ms) {
       clearTimeout(reopen);
       if (gate.listening) gate.close();
-      http.closeAllConnections();
+      for (const socket of open) socket.destroy();
       reopen = setTimeout(() => {
         if (!closed && !gate.listening) listenOn(actual).catch((err: unknown) => process.stderr.write(`sandbox: could not listen again on ${host}:${actual}: ${String(err)}\n`));
       }, ms);
@@ -174,8 +177,7 @@ async function listenGated(http: Server, host: string, port: number): Promise<Ga
       new Promise<void>((resolve) => {
         closed = true;
         clearTimeout(reopen);
-        for (const socket of held) socket.destroy();
-        http.closeAllConnections();
+        for (const socket of open) socket.destroy();
         if (gate.listening) gate.close(() => resolve());
         else resolve();
       }),
@@ -196,6 +198,8 @@ export interface ServiceServerOptions {
   errorBody: (ctx: RequestContext, status: number, code: string | undefined, message: string | undefined) => unknown;
   /** The service's body for an unexpected exception (500). */
   internalError: (ctx: RequestContext, err: unknown) => HttpError;
+  /** Called once the operation has run, before its answer leaves (the state file is written here). */
+  beforeReply?: (ctx: RequestContext) => void;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -291,6 +295,7 @@ export async function startServiceServer(opts: ServiceServerOptions): Promise<Ga
           reply = { status: e.status, body: e.body, headers: e.headers };
         }
       }
+      opts.beforeReply?.(ctx);
       if (drop) {
         status = 'dropped';
         req.socket.resetAndDestroy();
