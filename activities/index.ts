@@ -60,6 +60,7 @@ export interface OtcClientSet {
     | 'listAllEndpoints'
     | 'deleteEndpoint'
     | 'connectionAction'
+    | 'getQuotas'
   >;
   dms: Pick<DmsClient, 'getInstance' | 'modifyCrossVpc'>;
   vpc: Pick<
@@ -83,6 +84,13 @@ export interface ActivityDeps {
   clients(credentials: CredentialSetName): OtcClientSet;
   /** Delay before retrying a service delete blocked by EndPoint.3006 (endpoints still deleting). */
   serviceInUseRetryMs?: number;
+  /**
+   * Waiting for a DMS instance to be RUNNING around `crossvpc/modify` (DMS refuses changes otherwise with
+   * DMS.00400026, and a change may leave it briefly not RUNNING): look every `instancePollMs` (default 2 s) for
+   * at most `instanceWaitMs` (default 10 s) within one attempt, then retry the activity.
+   */
+  instancePollMs?: number;
+  instanceWaitMs?: number;
 }
 
 const LIVE = (status: string): boolean => status !== 'deleting';
@@ -112,6 +120,24 @@ export function createActivities(deps: ActivityDeps) {
 
   function ruleMatches(r: SecurityGroupRule, securityGroupId: string): boolean {
     return r.security_group_id === securityGroupId && isVpcepKafkaIngressRule(r);
+  }
+
+  /**
+   * A create refused for a VPCEP quota (the one table classifies Endpoint.1018 as `quota`, not retryable): told
+   * as which quota and how full it is (`GET /v1/{project_id}/quotas`), as a non-retryable QuotaExceeded.
+   */
+  async function quotaRefusal(c: OtcClientSet, resource: 'endpoint_service' | 'endpoint', err: unknown, signal: AbortSignal): Promise<never> {
+    if (!isApiError(err, (e) => e.kind === 'quota')) throw err;
+    const usage = await c.vpcep
+      .getQuotas(resource, { signal })
+      .then((q) => q.quotas.resources.find((r) => r.type === resource))
+      .catch(() => undefined); // only for the message
+    throw ApplicationFailure.create({
+      type: 'QuotaExceeded',
+      nonRetryable: true,
+      message: `VPCEP ${resource} quota exceeded (${err.code}: ${err.message})${usage ? `: ${usage.used} of ${usage.quota} in use` : ''}; delete unused ${resource === 'endpoint' ? 'endpoints' : 'endpoint services'} or ask for a higher quota`,
+      details: [{ quota: resource, code: err.code, ...(usage ? { used: usage.used, limit: usage.quota } : {}) }],
+    });
   }
 
   const isConfigured = (name: CredentialSetName): boolean => {
@@ -207,7 +233,7 @@ export function createActivities(deps: ActivityDeps) {
           },
           {},
           ),
-        );
+        ).catch((err: unknown) => quotaRefusal(c, 'endpoint_service', err, signal));
         return serviceView(created, true);
       });
     },
@@ -244,7 +270,7 @@ export function createActivities(deps: ActivityDeps) {
           },
           {},
           ),
-        );
+        ).catch((err: unknown) => quotaRefusal(c, 'endpoint', err, signal));
         return { endpointId: e.id, status: e.status, ...(e.ip ? { ip: e.ip } : {}), created: true };
       });
     },
@@ -350,8 +376,29 @@ export function createActivities(deps: ActivityDeps) {
      */
     async updateAdvertisedIps(args: AdvertisedIpArgs): Promise<AdvertisedIpResult> {
       const c = clientsOf(args.credentials);
+      /**
+       * The instance once it is RUNNING — as both Terraform providers do around a change (retry DMS.00400026,
+       * wait for RUNNING): within this attempt for a while, then a retryable InstanceBusy for the next one.
+       */
+      const running = async (signal: AbortSignal, when: string) => {
+        const pollMs = deps.instancePollMs ?? 2_000;
+        const until = Date.now() + (deps.instanceWaitMs ?? 10_000);
+        for (;;) {
+          const inst = await c.dms.getInstance(args.instanceId, { signal });
+          if (inst.status === 'RUNNING') return inst;
+          if (Date.now() + pollMs > until) {
+            throw ApplicationFailure.create({
+              type: 'InstanceBusy',
+              nonRetryable: false,
+              nextRetryDelay: pollMs,
+              message: `instance ${args.instanceId} is ${inst.status}, not RUNNING, ${when}; waiting for RUNNING`,
+            });
+          }
+          await new Promise((resolve) => setTimeout(resolve, pollMs));
+        }
+      };
       return cloudCall(async (signal, mutate) => {
-        const before = await c.dms.getInstance(args.instanceId, { signal });
+        const before = await running(signal, 'before crossvpc/modify');
         const current = Object.fromEntries(before.crossVpcEntries.map((e) => [e.listenerIp, e.advertisedIp]));
         const unknown = Object.keys(args.mapping).filter((k) => !(k in current));
         if (unknown.length) {
@@ -368,7 +415,7 @@ export function createActivities(deps: ActivityDeps) {
             message: `crossvpc/modify of ${args.instanceId} did not succeed${bad.length ? ` for broker(s) ${bad.join(', ')}` : ''}`,
           });
         }
-        const after = await c.dms.getInstance(args.instanceId, { signal });
+        const after = await running(signal, 'after crossvpc/modify');
         const confirmed = Object.fromEntries(after.crossVpcEntries.map((e) => [e.listenerIp, e.advertisedIp]));
         const wrong = Object.entries(full).filter(([k, v]) => confirmed[k] !== v);
         if (wrong.length) {
