@@ -1,7 +1,8 @@
-# Production image of the kafka-crossvpc worker (and, as target `sandbox`, the OTC sandbox with real Kafka).
+# Production image of the kafka-crossvpc worker (and, as target `sandbox`, the OTC sandbox with real Kafka),
+# on Node 24 LTS (package.json engines: Node 20, 22 and 24; CI runs the suite on Node 24 too).
 # Build: docker build -t kafka-crossvpc .          (worker)
 #        docker build --target sandbox -t kafka-crossvpc-sandbox .
-FROM node:20-bookworm-slim AS base
+FROM node:24-bookworm-slim AS base
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./

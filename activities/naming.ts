@@ -10,7 +10,6 @@ export const KAFKA_CROSSVPC_PORT = 9011;
 export const ACL_RULE_NAME_VPCEP = 'crossvpc-9011-vpcep';
 export const ACL_RULE_NAME_CLIENT = 'crossvpc-9011-client';
 
-/** Description marker of network rules this access created (`crossvpc-access=<instanceId>`). */
 /** The rule the procedure needs: ingress IPv4 TCP 9011..9011 from 198.19.128.0/17 (whoever created it). */
 export function isVpcepKafkaIngressRule(r: SecurityGroupRule): boolean {
   return (
@@ -23,8 +22,14 @@ export function isVpcepKafkaIngressRule(r: SecurityGroupRule): boolean {
   );
 }
 
+/** Description marker of network rules this access created (`crossvpc-access=<instanceId>`). */
 export function accessMarker(instanceId: string): string {
   return `${TAG_ACCESS}=${instanceId}`;
+}
+
+/** A description that is some access's marker (`crossvpc-access=<id>`): the rule was made by kafka-crossvpc. */
+export function isCrossVpcMarker(description: string | null | undefined): boolean {
+  return typeof description === 'string' && description.startsWith(`${TAG_ACCESS}=`) && description.length > TAG_ACCESS.length + 1;
 }
 
 export function accessTags(instanceId: string, portId: string): Tag[] {

@@ -1,7 +1,10 @@
 /**
- * Data passed between the workflows and the activities. Plain JSON, ids only, never a secret:
- * credential sets and secrets are named (`credentials: 'default' | 'client' | ...`, `secretRef`) and
- * resolved inside the activities from the worker's configuration.
+ * Data passed between the workflows and the activities. Plain JSON, ids only, never a secret: credential
+ * sets and secrets are named (`instanceCredentials`, `clientCredentials`, `secretRef`) and resolved inside
+ * the activities from the worker's configuration.
+ *
+ * Credential names: `instanceCredentials` acts in the Kafka instance's account (DMS, endpoint services,
+ * whitelist, security-group and ACL rules); `clientCredentials` in the client's account (endpoints).
  */
 
 /** Name of a credential set in the worker configuration. */
@@ -24,13 +27,55 @@ export interface InstanceView {
   entries: CrossVpcEntry[];
 }
 
+export interface InstanceArgs {
+  instanceCredentials: CredentialSetName;
+  instanceId: string;
+}
+
 export interface PortRef {
   instanceId: string;
   portId: string;
 }
 
+// ---- the baseline: what exists of this access when a run starts ------------------------------------------
+
+/** What one broker port had before this run (ids of tagged resources found, live). */
+export interface PortBaseline {
+  portId: string;
+  /** Endpoint services tagged for this access and port (instance account). */
+  serviceIds: string[];
+  /** Endpoints tagged for this access and port on those services (client account), with their IPs. */
+  endpoints: { endpointId: string; status: string; ip?: string; vpcId?: string; subnetId?: string }[];
+  /** The client's account was on the whitelist of the (first) service. */
+  whitelisted: boolean;
+}
+
+/** The record a run keeps in its history: undo restores exactly this and removes only what is not in it. */
+export interface AccessBaseline {
+  /** listener IP → advertised IP when the run started. */
+  advertised: Record<string, string>;
+  ports: PortBaseline[];
+  /** A rule admitting TCP 9011 from 198.19.128.0/17 on the instance security group (whoever made it). */
+  securityGroupRule: { ruleId: string; marked: boolean } | null;
+  /** Network ACL rules of this access (marked) on the instance subnet's ACL. */
+  networkAcl: { firewallId: string; ruleIds: string[] } | null;
+}
+
+export interface ReadAccessArgs extends InstanceArgs {
+  clientCredentials: CredentialSetName;
+  /** The client's account when it differs (its whitelist entry is part of the baseline). */
+  clientDomainId?: string;
+}
+
+export interface AccessState {
+  instance: InstanceView;
+  baseline: AccessBaseline;
+}
+
+// ---- endpoint services ---------------------------------------------------------------------------------
+
 export interface EnsureServiceArgs extends PortRef {
-  credentials: CredentialSetName;
+  instanceCredentials: CredentialSetName;
   vpcId: string;
   serviceName: string;
   approvalEnabled: boolean;
@@ -42,7 +87,6 @@ export interface ServiceView {
   serviceName: string;
   status: string;
   approvalEnabled: boolean;
-  created: boolean;
   errors?: string[];
 }
 
@@ -52,14 +96,21 @@ export interface ServiceStatus {
   errors?: string[];
 }
 
+export interface ServiceStatusArgs {
+  instanceCredentials: CredentialSetName;
+  serviceId: string;
+}
+
 export interface WhitelistArgs {
-  credentials: CredentialSetName;
+  instanceCredentials: CredentialSetName;
   serviceId: string;
   domainId: string;
 }
 
+// ---- endpoints -----------------------------------------------------------------------------------------
+
 export interface EnsureEndpointArgs extends PortRef {
-  credentials: CredentialSetName;
+  clientCredentials: CredentialSetName;
   serviceId: string;
   serviceName: string;
   vpcId: string;
@@ -70,7 +121,6 @@ export interface EndpointView {
   endpointId: string;
   status: string;
   ip?: string;
-  created: boolean;
 }
 
 export interface EndpointStatus {
@@ -80,34 +130,75 @@ export interface EndpointStatus {
   errors?: string[];
 }
 
+export interface EndpointStatusArgs {
+  clientCredentials: CredentialSetName;
+  endpointId: string;
+}
+
 export interface AcceptArgs {
-  credentials: CredentialSetName;
+  instanceCredentials: CredentialSetName;
   serviceId: string;
   endpointId: string;
 }
 
-export interface AccessEndpoint {
-  portId: string;
-  endpointId: string;
-  status: string;
-  ip?: string;
+/** Keep one endpoint of a port: delete the other tagged ones on the same service that the run created. */
+export interface ReconcileEndpointsArgs extends PortRef {
+  clientCredentials: CredentialSetName;
+  serviceId: string;
+  serviceName: string;
+  keepEndpointId: string;
+  /** Endpoint ids of the baseline: never deleted. */
+  baseline: string[];
 }
 
-export interface SecurityGroupRuleArgs {
-  credentials: CredentialSetName;
-  instanceId: string;
+// ---- cleanup of one port ---------------------------------------------------------------------------------
+
+export interface PortCleanupArgs extends PortRef {
+  instanceCredentials: CredentialSetName;
+  clientCredentials: CredentialSetName;
+  /** Ids that existed before the run (or, for teardown, an empty list: everything tagged goes). */
+  keepServiceIds: string[];
+  keepEndpointIds: string[];
+  /** Ids the run knows it created: deleted by id even when the look-up by tag fails. */
+  knownServiceIds?: string[];
+  knownEndpointIds?: string[];
+}
+
+export interface DeletedIds {
+  /** Ids deleted (or found already deleting) by this call. */
+  ids: string[];
+  /** false when the look-up by tag failed and only the known ids were deleted. */
+  swept?: boolean;
+}
+
+export interface RemainingIds {
+  remaining: string[];
+}
+
+// ---- network rules -------------------------------------------------------------------------------------
+
+export interface SecurityGroupRuleArgs extends InstanceArgs {
   securityGroupId: string;
 }
 
 export interface SecurityGroupRuleResult {
   ruleId: string | null;
-  /** true when this access created it (its description carries the access marker). */
-  created: boolean;
+  /** The rule carries this access's marker (created by kafka-crossvpc for this instance). */
+  marked: boolean;
 }
 
-export interface NetworkAclArgs {
-  credentials: CredentialSetName;
-  instanceId: string;
+export interface RemoveSecurityGroupRuleArgs extends SecurityGroupRuleArgs {
+  /** The rule to remove (the one this run created); absent: the rule carrying this access's marker, if any. */
+  ruleId?: string;
+}
+
+export interface RemoveSecurityGroupRuleResult {
+  ids: string[];
+  /** Set when the rule was kept because other accesses on the same security group still need it. */
+  keptFor?: string[];
+}
+
+export interface NetworkAclArgs extends InstanceArgs {
   subnetId: string;
   clientSubnetCidr?: string;
 }
@@ -115,13 +206,18 @@ export interface NetworkAclArgs {
 export interface NetworkAclResult {
   firewallId: string | null;
   ruleIds: string[];
-  created: boolean;
 }
 
-export interface AdvertisedIpArgs {
-  credentials: CredentialSetName;
-  instanceId: string;
-  /** listener IP → advertised IP, covering every broker. */
+export interface RemoveAclRulesArgs extends InstanceArgs {
+  subnetId: string;
+  /** Rule ids of the baseline: never removed. */
+  keep: string[];
+}
+
+// ---- listeners -------------------------------------------------------------------------------------------
+
+export interface AdvertisedIpArgs extends InstanceArgs {
+  /** listener IP → advertised IP (brokers left out keep their value). */
   mapping: Record<string, string>;
 }
 
@@ -131,19 +227,7 @@ export interface AdvertisedIpResult {
   confirmed: Record<string, string>;
 }
 
-export interface PortCleanupArgs extends PortRef {
-  serviceCredentials: CredentialSetName;
-  endpointCredentials: CredentialSetName;
-}
-
-export interface DeletedIds {
-  /** Ids deleted (or found already deleting) by this call. */
-  ids: string[];
-}
-
-export interface RemainingIds {
-  remaining: string[];
-}
+// ---- verification ----------------------------------------------------------------------------------------
 
 export interface VerifyArgs {
   bootstrapServers: string;

@@ -14,6 +14,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { KafkaProbeError, probeKafka, type KafkaProbeOptions, type KafkaProbeResult, type KafkaProbeSecurity } from '../src/kafka/kafka-probe.js';
+import { ErrorTypes } from '../workflows/errors.js';
 import type { VerifyArgs, VerifyResult } from './types.js';
 
 export interface VerifyDeps {
@@ -44,7 +45,7 @@ export async function resolveSaslSecret(
   if (!parsed.success) {
     const missing = parsed.error.issues.map((i) => `${p}_${String(i.path[0]) === 'caFile' ? 'CA_FILE' : String(i.path[0]).toUpperCase()}`);
     throw ApplicationFailure.create({
-      type: 'SecretNotConfigured',
+      type: ErrorTypes.SecretNotConfigured,
       nonRetryable: true,
       message: `secret "${ref}" is not configured on the verify worker: set ${missing.join(', ')}`,
     });
@@ -54,7 +55,7 @@ export async function resolveSaslSecret(
     caPem = await readFile(parsed.data.caFile, 'utf8');
   } catch (err) {
     throw ApplicationFailure.create({
-      type: 'SecretNotConfigured',
+      type: ErrorTypes.SecretNotConfigured,
       nonRetryable: true,
       message: `secret "${ref}": cannot read ${p}_CA_FILE (${(err as Error).message})`,
     });
@@ -71,7 +72,7 @@ export function createVerifyActivities(deps: VerifyDeps = {}) {
       let security: KafkaProbeSecurity = { protocol: 'PLAINTEXT' };
       if (args.protocol === 'SASL_SSL') {
         if (!args.secretRef || !args.mechanism) {
-          throw ApplicationFailure.create({ type: 'InvalidInput', nonRetryable: true, message: 'SASL_SSL verification needs a mechanism and a secretRef' });
+          throw ApplicationFailure.create({ type: ErrorTypes.InvalidInput, nonRetryable: true, message: 'SASL_SSL verification needs a mechanism and a secretRef' });
         }
         security = await resolveSaslSecret(args.secretRef, args.mechanism, env);
       }
@@ -93,13 +94,13 @@ export function createVerifyActivities(deps: VerifyDeps = {}) {
         if (err instanceof CancelledFailure) throw err;
         if (err instanceof KafkaProbeError) {
           throw ApplicationFailure.create({
-            type: 'VerificationFailed',
+            type: ErrorTypes.VerificationFailed,
             nonRetryable: false,
             message: `${err.message} (bootstrap ${args.bootstrapServers})`,
             details: [{ stage: err.stage }],
           });
         }
-        throw ApplicationFailure.create({ type: 'VerificationFailed', nonRetryable: false, message: err instanceof Error ? err.message : String(err) });
+        throw ApplicationFailure.create({ type: ErrorTypes.VerificationFailed, nonRetryable: false, message: err instanceof Error ? err.message : String(err) });
       } finally {
         clearInterval(timer);
       }

@@ -5,7 +5,10 @@
 #   Kafka jars   : tools/kafka/pom.xml (pinned) copied by Maven into .tools/kafka/libs
 #   compose-check: tools/compose-check (Go, compose-go pinned in go.mod) built into .tools/compose-check
 #   gotc-check   : test/go (Go, gophertelekomcloud pinned in go.mod/go.sum) built into .tools/gotc-check
-# SKIP_TEMPORAL=1 / SKIP_KAFKA=1 / SKIP_COMPOSE_CHECK=1 / SKIP_GOTC_CHECK=1 leave one out (the Docker images use them).
+#   Temporal server + PostgreSQL of the production-shaped stack: scripts/ensure-temporal-server.sh
+#                  (go install of tools/temporal-server/version into .tools/temporal-server/<version>, ~4 min once)
+# SKIP_TEMPORAL=1 / SKIP_KAFKA=1 / SKIP_COMPOSE_CHECK=1 / SKIP_GOTC_CHECK=1 / SKIP_TEMPORAL_SERVER=1 leave one out
+# (the Docker images and `npm start` use them).
 # Prints the resolved paths as KEY=VALUE lines on stdout (read by scripts and CI).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -84,4 +87,10 @@ if [ "${SKIP_COMPOSE_CHECK:-}" != "1" ] && command -v go >/dev/null 2>&1; then
 fi
 if [ "${SKIP_GOTC_CHECK:-}" != "1" ] && command -v go >/dev/null 2>&1; then
   echo "GOTC_CHECK=$(resolve_gotc_check)"
+fi
+if [ "${SKIP_TEMPORAL_SERVER:-}" != "1" ] && command -v go >/dev/null 2>&1; then
+  # Its own KEY=VALUE lines (TEMPORAL_SERVER=…, POSTGRES_BINDIR=…). A failure is not fatal here: only the
+  # deployment test needs the server, and it says how to build it.
+  bash "$root/scripts/ensure-temporal-server.sh" \
+    || echo "the Temporal server / PostgreSQL could not be set up (scripts/ensure-temporal-server.sh); test/ops/deployment.test.ts will fail" >&2
 fi

@@ -1,121 +1,149 @@
 /**
- * `provisionCrossVpcAccess`: the seed procedure as one saga. Ends with a verified cross-VPC access or leaves
- * the cloud as it found it.
+ * `provisionCrossVpcAccess`: the seed procedure "Accessing Kafka Using a VPC Endpoint Across VPCs" as one saga.
+ * It ends with a verified access, or leaves the cloud exactly as the run found it (its baseline).
  *
- *  1. read the instance (RUNNING, one cross_vpc_info entry per broker, advertised IPs free or ours)
- *  2. one child per broker port (`<workflowId>-port-<portId>`, ParentClosePolicy.REQUEST_CANCEL), in parallel
- *     with 3. the network rules (security-group rule, network ACL rules where the subnet has an ACL)
- *  4. the listener update by port id (compensation: restore the recorded originals)
- *  5. verification on `<taskQueue>-verify`
- * Compensation order (LIFO of registration): advertised IPs → rules → endpoints (wait 404) → services.
+ *  0. hold the instance: one mutating operation per instance at a time (workflows/lock-workflow.ts)
+ *  1. read the instance's cross-VPC listener IPs and port ids, and what of this access exists already
+ *  2. per broker port, one child: endpoint service, whitelist (cross-account), endpoint in the client VPC,
+ *     accepted, its IP — in parallel with
+ *  3. allowing 198.19.128.0/17 on TCP 9011 (security group; network ACL where the subnet has one)
+ *  4. switching each broker's advertised IP to the endpoint IP of its own port id (after the approval gate)
+ *  5. verifying: produce and consume through the endpoint IPs
+ *
+ * Bookkeeping lives elsewhere: progress and rendering (access-progress.ts), the undo against the baseline
+ * (access-undo.ts), child inputs (port-requests.ts), result shapes (access-outcome.ts).
  */
 import {
   ApplicationFailure,
   CancellationScope,
-  ChildWorkflowFailure,
   CancelledFailure,
+  ChildWorkflowFailure,
   condition,
   executeChild,
   isCancellation,
   log,
   ParentClosePolicy,
-  setCurrentDetails,
   setHandler,
-  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { AccessEndpoint, CrossVpcEntry, InstanceView, NetworkAclResult, SecurityGroupRuleResult, VerifyResult } from '../activities/types.js';
-import { removePortResources } from './cleanup.js';
-import { approveSignal, progressQuery, type AccessPhase, type AccessProgress, type PortProgressEntry } from './definitions.js';
+import type { AccessBaseline, AccessState, InstanceView, NetworkAclResult, SecurityGroupRuleResult, VerifyResult } from '../activities/types.js';
+import { AccessProgressTracker } from './access-progress.js';
+import { AccessUndo, type PortUndoState } from './access-undo.js';
+import type { AccessFailureDetails, AccessResult } from './access-outcome.js';
+import { baselineEndpointIps } from './baseline.js';
+import { approveSignal, progressQuery, type UndoReport } from './definitions.js';
 import { ErrorTypes } from './errors.js';
+import { failureType, mayHaveMutated } from './failure-type.js';
+import { settleInDoubt } from './in-doubt.js';
 import { parseProvisionInput, portWorkflowId, type ProvisionInput } from './input.js';
-import { bootstrapServers, buildAdvertisedMapping, classifyAdvertised, MappingError, originalAdvertised } from './mapping.js';
+import { createLockClient } from './lock.js';
+import { instanceLockKey, securityGroupLockKey } from './lock-definitions.js';
+import { bootstrapServers, buildAdvertisedMapping, classifyAdvertised, MappingError } from './mapping.js';
+import type { PortFailureDetails, PortResult } from './port-input.js';
+import { portRequest } from './port-requests.js';
 import { provisionPortEndpoint } from './port-workflow.js';
-import type { PortResult } from './port-input.js';
 import { otcProxies, verifyProxy } from './proxies.js';
-import { errorMessage, listText, Saga } from './saga.js';
+import { errorMessage, listText } from './saga.js';
 import { CrossVpcInstanceId, CrossVpcPhase } from './search-attributes.js';
 
-export interface AccessResult {
-  status: 'verified' | 'unverified';
-  instanceId: string;
-  bootstrapServers: string;
-  ports: PortResult[];
-  /** listener IP → advertised IP now in force. */
-  advertised: Record<string, string>;
-  /** listener IP → advertised IP before this access (what a rollback restores). */
-  originalAdvertised: Record<string, string>;
-  securityGroupRule: SecurityGroupRuleResult | null;
-  networkAcl: NetworkAclResult | null;
-  verification: VerifyResult | null;
-}
-
-/** `details[0]` of the access's failure (ApplicationFailure). */
-export interface AccessFailureDetails {
-  status: 'rolled_back' | 'failed';
-  instanceId: string;
-  failedStep: string;
-  causeType?: string;
-  cause: string;
-  undone: string[];
-  leftovers: { what: string; error: string }[];
-  ports: PortProgressEntry[];
-}
+export type { AccessFailureDetails, AccessResult } from './access-outcome.js';
 
 export async function provisionCrossVpcAccess(raw: unknown): Promise<AccessResult> {
-  const parsed = parseProvisionInput(raw);
-  if (!parsed.ok) {
-    upsertSearchAttributes([{ key: CrossVpcPhase, value: 'failed' }]);
-    throw ApplicationFailure.create({ type: ErrorTypes.InvalidInput, nonRetryable: true, message: parsed.message, details: [{ fields: parsed.fields }] });
-  }
-  const input: ProvisionInput = parsed.input;
+  const input = validInput(raw);
+  const { instanceId } = input;
   const t = input.timeouts;
-  const instanceId = input.instanceId;
-  const clientCredentials = input.clientCredentials ?? input.instanceCredentials;
   const { forward, look, undo } = otcProxies(t);
-  const info = workflowInfo();
-
-  const progress: AccessProgress = { instanceId, phase: 'validating', ports: [], awaitingApproval: false };
+  const locks = createLockClient();
+  const progress = new AccessProgressTracker(instanceId);
+  const undoSteps = new AccessUndo({ input, undo, t, locks });
   let approved = false;
-  setHandler(progressQuery, () => progress);
-  setHandler(approveSignal, () => {
-    approved = true;
-  });
+  setHandler(progressQuery, () => progress.state);
+  setHandler(approveSignal, () => void (approved = true));
 
-  const phase = (p: AccessPhase): void => {
-    progress.phase = p;
-    upsertSearchAttributes([
-      { key: CrossVpcInstanceId, value: instanceId },
-      { key: CrossVpcPhase, value: p },
-    ]);
-    renderDetails(progress);
-  };
-
-  const saga = new Saga();
-  let failedStep = 'reading the instance';
+  let failedStep = 'waiting for the instance';
   let keepOnFailure = false;
+  let holding = false;
   try {
-    // ---- 1. read the instance -------------------------------------------------------------------------
-    phase('reading-instance');
-    const inst: InstanceView = await look.readInstance.executeWithOptions({ summary: `read DMS instance ${instanceId}` }, [
-      { credentials: input.instanceCredentials, instanceId },
-    ]);
-    checkInstance(inst);
-    const entries = inst.entries;
-    progress.ports = entries.map((e) => ({
-      portId: e.portId,
-      listenerIp: e.listenerIp,
-      status: 'pending',
-      workflowId: portWorkflowId(info.workflowId, e.portId),
-    }));
-    let ours: AccessEndpoint[] = [];
-    if (entries.some((e) => e.advertisedIp !== e.listenerIp)) {
-      ours = await look.findAccessEndpoints.executeWithOptions({ summary: 'find endpoints of an earlier run of this access' }, [
-        { credentials: clientCredentials, instanceId },
-      ]);
+    // ---- 0. one mutating operation per instance at a time ------------------------------------------------
+    holding = await holdTheInstance();
+
+    // ---- 1. the instance: listener IPs, port ids, and what of this access exists (the baseline) ----------
+    failedStep = 'reading the instance';
+    const { instance, baseline } = await readTheInstance();
+
+    // ---- 2 + 3. one child per broker port, and the network rules, in parallel ---------------------------
+    failedStep = 'provisioning the endpoints';
+    const { ports, rules } = await provisionPortsAndRules(instance, baseline);
+
+    // ---- 4. advertised IPs by port id (after the approval gate) ----------------------------------------
+    failedStep = 'building the advertised-IP mapping';
+    const mapping = mappingByPortId(instance, ports);
+    const bootstrap = bootstrapServers(mapping, instance.entries);
+    progress.set('bootstrapServers', bootstrap);
+    progress.set('advertisedChange', instance.entries.map((e) => ({ listenerIp: e.listenerIp, portId: e.portId, before: e.advertisedIp, after: mapping[e.listenerIp] ?? e.advertisedIp })));
+    await approvalGate();
+    failedStep = 'updating the advertised IPs';
+    const advertised = await switchAdvertisedIps(instance, baseline, mapping);
+
+    // ---- 5. produce and consume through the endpoint IPs -------------------------------------------------
+    const verification = await verifyThroughEndpoints(instance, mapping, bootstrap);
+
+    progress.phase(verification ? 'verified' : 'unverified');
+    return {
+      status: verification ? 'verified' : 'unverified',
+      instanceId,
+      bootstrapServers: bootstrap,
+      ports: instance.entries.map((e) => ports.get(e.portId)).filter((r): r is PortResult => r !== undefined),
+      advertised,
+      originalAdvertised: baseline.advertised,
+      securityGroupRule: rules.securityGroupRule,
+      networkAcl: rules.networkAcl,
+      verification,
+      created: {
+        services: [...ports.values()].filter((p) => p.created.service).map((p) => p.serviceId),
+        endpoints: [...ports.values()].filter((p) => p.created.endpoint).map((p) => p.endpointId),
+        securityGroupRule: rules.createdRule,
+        aclRules: (rules.networkAcl?.ruleIds ?? []).filter((id) => !(baseline.networkAcl?.ruleIds ?? []).includes(id)),
+      },
+      kept: keptOf(baseline),
+    };
+  } catch (err) {
+    const failure = await compensateAndFail(err);
+    const d = (failure instanceof ApplicationFailure || failure instanceof CancelledFailure ? failure.details?.[0] : undefined) as AccessFailureDetails | undefined;
+    if (d) progress.report(d);
+    throw failure;
+  } finally {
+    if (holding) await locks.release(instanceLockKey(instanceId));
+  }
+
+  // ==== the steps ==========================================================================================
+
+  async function holdTheInstance(): Promise<boolean> {
+    const a = await locks.acquire(instanceLockKey(instanceId), 'provision', {
+      mode: 'wait',
+      waitMs: t.lockWaitMs,
+      onQueued: (h) => {
+        progress.set('waitingFor', h ? `${h.operation} ${h.workflowId} holds it` : 'another operation holds it');
+        progress.phase('waiting-for-lock');
+      },
+    });
+    if (!a.granted) {
+      throw ApplicationFailure.create({
+        type: ErrorTypes.AccessBusy,
+        nonRetryable: true,
+        message: `instance ${instanceId} is busy${a.heldBy ? ` (${a.heldBy.operation} ${a.heldBy.workflowId})` : ''} for more than ${t.lockWaitMs} ms; nothing was created`,
+      });
     }
-    const ourIps = ours.filter((o) => o.ip).map((o) => ({ portId: o.portId, endpointIp: o.ip ?? '' }));
-    const cls = classifyAdvertised(entries, ourIps);
+    return true;
+  }
+
+  async function readTheInstance(): Promise<AccessState> {
+    progress.phase('reading-instance');
+    const state = await look.readAccess.executeWithOptions({ summary: `read DMS instance ${instanceId} and what of the access exists` }, [
+      { instanceCredentials: input.instanceCredentials, clientCredentials: input.clientCredentials, instanceId, ...(input.clientDomainId ? { clientDomainId: input.clientDomainId } : {}) },
+    ]);
+    checkInstance(state.instance);
+    const cls = classifyAdvertised(state.instance.entries, baselineEndpointIps(state.baseline));
     if (cls.foreign.length > 0 && !input.force) {
       throw ApplicationFailure.create({
         type: ErrorTypes.InstanceOwnedElsewhere,
@@ -123,73 +151,41 @@ export async function provisionCrossVpcAccess(raw: unknown): Promise<AccessResul
         message: `instance ${instanceId} already advertises other IPs on listener(s) ${cls.foreign.join(', ')} (another access owns it); nothing was created. Start with force to take it over.`,
       });
     }
-    const originals = originalAdvertised(entries, ourIps);
+    progress.ports(
+      state.instance.entries.map((e) => ({ portId: e.portId, listenerIp: e.listenerIp, status: 'pending', workflowId: portWorkflowId(workflowIdOf(), e.portId) })),
+    );
+    return state;
+  }
 
-    // ---- 2 + 3. children (one per port) and network rules, in one cancellable scope ----------------------
-    failedStep = 'provisioning the endpoints';
-    phase('provisioning-endpoints');
-    const cleanPorts = new Set<string>(); // ports whose child already removed everything it created
-    saga.add('deleted the endpoints and endpoint services', async () => {
-      const todo = entries.filter((e) => !cleanPorts.has(e.portId));
-      const results = await Promise.allSettled(
-        todo.map((e) =>
-          removePortResources(undo, { instanceId, portId: e.portId, serviceCredentials: input.instanceCredentials, endpointCredentials: clientCredentials }, t),
-        ),
-      );
-      const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [`port ${todo[i]?.portId}: ${errorMessage(r.reason)}`] : []));
-      for (const e of todo) setPort(e.portId, { status: 'rolled_back' });
-      if (failures.length) throw new Error(failures.join('; '));
-      const n = entries.length;
-      return `deleted the endpoints and endpoint services of ${n} port${n === 1 ? '' : 's'} (endpoints first, after their 404)`;
-    });
-    let sgRule: SecurityGroupRuleResult | null = null;
-    let acl: NetworkAclResult | null = null;
-    if (input.manageSecurityGroupRule) {
-      saga.add('removed the security-group rule this access created', async () => {
-        const r = await undo.removeSecurityGroupRule.executeWithOptions({ summary: 'remove our TCP 9011 ingress rule' }, [
-          { credentials: input.instanceCredentials, instanceId, securityGroupId: inst.securityGroupId },
-        ]);
-        return r.ids.length ? `removed security-group rule ${r.ids.join(', ')}` : 'no security-group rule of ours to remove';
-      });
-    }
-    if (input.manageNetworkAcl === 'auto') {
-      saga.add('removed the network ACL rules this access created', async () => {
-        const r = await undo.removeNetworkAclRules.executeWithOptions({ summary: 'remove our network ACL rules' }, [
-          { credentials: input.instanceCredentials, instanceId, subnetId: inst.subnetId },
-        ]);
-        return r.ids.length ? `removed network ACL rule(s) ${r.ids.join(', ')}` : 'no network ACL rule of ours to remove';
-      });
-    }
+  async function provisionPortsAndRules(
+    inst: InstanceView,
+    baseline: AccessBaseline,
+  ): Promise<{ ports: Map<string, PortResult>; rules: { securityGroupRule: SecurityGroupRuleResult | null; networkAcl: NetworkAclResult | null; createdRule: string | null } }> {
+    progress.phase('provisioning-endpoints');
+    const states = new Map<string, PortUndoState>();
+    undoSteps.ports(inst.entries, baseline, states);
+    const rules = { securityGroupRule: null as SecurityGroupRuleResult | null, networkAcl: null as NetworkAclResult | null, createdRule: null as string | null };
+    // Whether a rule step may have changed the cloud (it answered, or failed after a create without an answer).
+    const tried = { sg: false, acl: false };
+    if (input.manageSecurityGroupRule) undoSteps.securityGroupRule(inst, baseline, () => ({ ruleId: rules.createdRule, maybe: tried.sg }));
+    if (input.manageNetworkAcl === 'auto') undoSteps.networkAcl(inst, baseline, () => tried.acl);
 
     const results = new Map<string, PortResult>();
-    const forwardScope = new CancellationScope();
+    const scope = new CancellationScope();
     let firstError: unknown;
-    const fail = (err: unknown): void => {
+    const fail = (err: unknown, step?: string): void => {
       if (firstError !== undefined) return;
       firstError = err;
-      forwardScope.cancel(); // siblings stop and undo themselves
+      if (step) failedStep = step;
+      scope.cancel(); // siblings stop and undo themselves
     };
-    const runChild = async (e: CrossVpcEntry): Promise<void> => {
-      const workflowId = portWorkflowId(info.workflowId, e.portId);
-      setPort(e.portId, { status: 'provisioning' });
+    const child = async (e: InstanceView['entries'][number]): Promise<void> => {
+      progress.port(e.portId, { status: 'provisioning' });
+      states.set(e.portId, { kind: 'unclean', leftovers: [] }); // until the child tells
       try {
         const r = await executeChild(provisionPortEndpoint, {
-          workflowId,
-          args: [
-            {
-              instanceId,
-              portId: e.portId,
-              listenerIp: e.listenerIp,
-              instanceVpcId: inst.vpcId,
-              clientVpcId: input.clientVpcId,
-              clientSubnetId: input.clientSubnetId,
-              ...(input.clientDomainId ? { clientDomainId: input.clientDomainId } : {}),
-              instanceCredentials: input.instanceCredentials,
-              clientCredentials,
-              serviceApprovalEnabled: input.serviceApprovalEnabled,
-              timeouts: t,
-            },
-          ],
+          workflowId: portWorkflowId(workflowIdOf(), e.portId),
+          args: [portRequest(input, inst, e, baseline)],
           parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
           staticSummary: `VPC endpoint for broker ${e.listenerIp} (port ${e.portId})`,
           typedSearchAttributes: [
@@ -198,221 +194,211 @@ export async function provisionCrossVpcAccess(raw: unknown): Promise<AccessResul
           ],
         });
         results.set(e.portId, r);
-        setPort(e.portId, { status: 'ready', serviceId: r.serviceId, endpointId: r.endpointId, endpointIp: r.endpointIp });
+        states.set(e.portId, { kind: 'ready', result: r });
+        progress.port(e.portId, { status: 'ready', serviceId: r.serviceId, endpointId: r.endpointId, endpointIp: r.endpointIp });
       } catch (err) {
-        if (childCleaned(err)) cleanPorts.add(e.portId);
-        setPort(e.portId, { status: isCancellation(err) ? 'cancelled' : 'failed', error: errorMessage(err) });
+        states.set(e.portId, childUndoState(err));
+        progress.port(e.portId, { status: isCancellation(err) ? 'cancelled' : 'failed', error: errorMessage(err) });
         fail(err);
       }
     };
-    const ensureRules = async (): Promise<void> => {
+    const noting = async <T>(which: 'sg' | 'acl', call: () => Promise<T>): Promise<T> => {
+      try {
+        const r = await call();
+        tried[which] = true;
+        return r;
+      } catch (err) {
+        if (isCancellation(err) || mayHaveMutated(err)) tried[which] = true;
+        throw err;
+      }
+    };
+    const networkRules = async (): Promise<void> => {
       try {
         if (input.manageSecurityGroupRule) {
-          sgRule = await forward.ensureSecurityGroupRule.executeWithOptions({ summary: 'ensure ingress TCP 9011 from 198.19.128.0/17' }, [
-            { credentials: input.instanceCredentials, instanceId, securityGroupId: inst.securityGroupId },
-          ]);
-          progress.securityGroupRule = sgRule;
+          const r = await locks.withLock(securityGroupLockKey(inst.securityGroupId), 'security-group-rule', t.lockWaitMs, () =>
+            noting('sg', () =>
+              forward.ensureSecurityGroupRule.executeWithOptions({ summary: 'ensure ingress TCP 9011 from 198.19.128.0/17' }, [
+                { instanceCredentials: input.instanceCredentials, instanceId, securityGroupId: inst.securityGroupId },
+              ]),
+            ),
+          );
+          rules.securityGroupRule = r;
+          if (!baseline.securityGroupRule && r.marked && r.ruleId) rules.createdRule = r.ruleId;
+          progress.set('securityGroupRule', { ruleId: r.ruleId, created: rules.createdRule !== null });
         }
         if (input.manageNetworkAcl === 'auto') {
-          acl = await forward.ensureNetworkAclRules.executeWithOptions({ summary: 'network ACL: allow 9011 from VPCEP and client subnet' }, [
-            {
-              credentials: input.instanceCredentials,
-              instanceId,
-              subnetId: inst.subnetId,
-              ...(input.clientSubnetCidr ? { clientSubnetCidr: input.clientSubnetCidr } : {}),
-            },
-          ]);
-          progress.networkAcl = acl;
+          const args = { instanceCredentials: input.instanceCredentials, instanceId, subnetId: inst.subnetId, ...(input.clientSubnetCidr ? { clientSubnetCidr: input.clientSubnetCidr } : {}) };
+          const acl = await settleInDoubt(await noting('acl', () => forward.ensureNetworkAclRules.executeWithOptions({ summary: 'network ACL: allow 9011 from VPCEP and client subnet' }, [args])), {
+            what: 'network ACL rules',
+            t,
+            look: () => look.findNetworkAclRules.executeWithOptions({ summary: 'look for our network ACL rules' }, [args]),
+            again: () => forward.ensureNetworkAclRules.executeWithOptions({ summary: 'network ACL: allow 9011 from VPCEP and client subnet' }, [args]),
+          });
+          rules.networkAcl = acl;
+          progress.set('networkAcl', { firewallId: acl.firewallId, ruleIds: acl.ruleIds, created: acl.ruleIds.some((id) => !(baseline.networkAcl?.ruleIds ?? []).includes(id)) });
         }
-        renderDetails(progress);
       } catch (err) {
-        failedStep = 'ensuring the network rules';
-        fail(err);
+        fail(err, 'ensuring the network rules');
       }
     };
-    await forwardScope.run(() => Promise.all([...entries.map((e) => runChild(e)), ensureRules()]));
+    await scope.run(() => Promise.all([...inst.entries.map((e) => child(e)), networkRules()]));
     if (firstError !== undefined) throw firstError;
+    return { ports: results, rules };
+  }
 
-    // ---- 4. the listener update -----------------------------------------------------------------------
-    failedStep = 'building the advertised-IP mapping';
-    let mapping: Record<string, string>;
+  function mappingByPortId(inst: InstanceView, ports: Map<string, PortResult>): Record<string, string> {
     try {
-      mapping = buildAdvertisedMapping(entries, [...results.values()].map((r) => ({ portId: r.portId, endpointIp: r.endpointIp })));
+      return buildAdvertisedMapping(inst.entries, [...ports.values()].map((r) => ({ portId: r.portId, endpointIp: r.endpointIp })));
     } catch (err) {
       if (err instanceof MappingError) throw ApplicationFailure.create({ type: ErrorTypes.MappingIncomplete, nonRetryable: true, message: err.message });
       throw err;
     }
-    const bootstrap = bootstrapServers(mapping, entries);
-    progress.bootstrapServers = bootstrap;
+  }
 
-    if (input.approvalGate && !approved) {
-      failedStep = 'waiting for approval';
-      phase('awaiting-approval');
-      progress.awaitingApproval = true;
-      renderDetails(progress);
-      const ok = await condition(() => approved, t.approvalTimeoutMs, { summary: 'approval gate: waiting for the approve signal' });
-      progress.awaitingApproval = false;
-      if (!ok) throw ApplicationFailure.create({ type: ErrorTypes.ApprovalTimeout, nonRetryable: true, message: `no approval within ${t.approvalTimeoutMs} ms` });
-    }
+  async function approvalGate(): Promise<void> {
+    if (!input.approvalGate || approved) return;
+    failedStep = 'waiting for approval';
+    progress.set('awaitingApproval', true);
+    progress.phase('awaiting-approval');
+    const ok = await condition(() => approved, t.approvalTimeoutMs, { summary: 'approval gate: waiting for the approve signal' });
+    progress.set('awaitingApproval', false);
+    if (!ok) throw ApplicationFailure.create({ type: ErrorTypes.ApprovalTimeout, nonRetryable: true, message: `no approval within ${t.approvalTimeoutMs} ms` });
+  }
 
-    failedStep = 'updating the advertised IPs';
-    phase('updating-listeners');
-    saga.add('restored the original advertised IPs', async () => {
-      const r = await undo.updateAdvertisedIps.executeWithOptions({ summary: 'restore the original advertised IPs' }, [
-        { credentials: input.instanceCredentials, instanceId, mapping: originals },
-      ]);
-      return r.changed ? 'restored the original advertised IPs' : 'advertised IPs were unchanged';
+  async function switchAdvertisedIps(inst: InstanceView, baseline: AccessBaseline, mapping: Record<string, string>): Promise<Record<string, string>> {
+    progress.phase('updating-listeners');
+    const changed = inst.entries.filter((e) => mapping[e.listenerIp] !== baseline.advertised[e.listenerIp]).map((e) => e.listenerIp);
+    let doubtUntil: number | null = null;
+    undoSteps.advertised(baseline, () => changed, () => doubtUntil, (after) => progress.set('advertisedAfter', after));
+    const args = { instanceCredentials: input.instanceCredentials, instanceId, mapping };
+    const r = await settleInDoubt(await forward.updateAdvertisedIps.executeWithOptions({ summary: 'crossvpc/modify: advertise the endpoint IPs' }, [args]), {
+      what: 'crossvpc/modify',
+      t,
+      look: async () => {
+        const i = await look.readInstance.executeWithOptions({ summary: 'read the advertised IPs' }, [{ instanceCredentials: input.instanceCredentials, instanceId }]);
+        const now = Object.fromEntries(i.entries.map((e) => [e.listenerIp, e.advertisedIp]));
+        return Object.entries(mapping).every(([l, ip]) => now[l] === ip) ? { changed: true, confirmed: now } : null;
+      },
+      again: () => forward.updateAdvertisedIps.executeWithOptions({ summary: 'crossvpc/modify: advertise the endpoint IPs' }, [args]),
+      onDoubt: (until) => (doubtUntil = until ?? doubtUntil),
     });
-    const upd = await forward.updateAdvertisedIps.executeWithOptions({ summary: 'crossvpc/modify: advertise the endpoint IPs' }, [
-      { credentials: input.instanceCredentials, instanceId, mapping },
-    ]);
+    return r.confirmed;
+  }
 
-    // ---- 5. verification ------------------------------------------------------------------------------
-    let verification: VerifyResult | null = null;
-    if (input.verify.enabled) {
-      failedStep = 'verifying through the endpoints';
-      phase('verifying');
-      const v = input.verify;
-      const endpointIps = entries.map((e) => mapping[e.listenerIp] ?? '');
-      try {
-        verification = await verifyProxy(v, t).verifyKafka.executeWithOptions({ summary: `produce/consume through ${bootstrap}` }, [
-          {
-            bootstrapServers: bootstrap,
-            expectBrokerHosts: endpointIps,
-            topic: v.topic,
-            protocol: v.protocol,
-            ...(v.mechanism ? { mechanism: v.mechanism } : {}),
-            ...(v.secretRef ? { secretRef: v.secretRef } : {}),
-            timeoutMs: v.timeoutMs,
-          },
-        ]);
-      } catch (err) {
-        if (v.onFailure === 'keep' && !isCancellation(err)) keepOnFailure = true;
-        throw err;
-      }
+  async function verifyThroughEndpoints(inst: InstanceView, mapping: Record<string, string>, bootstrap: string): Promise<VerifyResult | null> {
+    const v = input.verify;
+    if (!v.enabled) return null;
+    failedStep = 'verifying through the endpoints';
+    progress.phase('verifying');
+    try {
+      return await verifyProxy(v, t).verifyKafka.executeWithOptions({ summary: `produce/consume through ${bootstrap}` }, [
+        {
+          bootstrapServers: bootstrap,
+          expectBrokerHosts: inst.entries.map((e) => mapping[e.listenerIp] ?? ''),
+          topic: v.topic,
+          protocol: v.protocol,
+          ...(v.mechanism ? { mechanism: v.mechanism } : {}),
+          ...(v.secretRef ? { secretRef: v.secretRef } : {}),
+          timeoutMs: v.timeoutMs,
+        },
+      ]);
+    } catch (err) {
+      if (v.onFailure === 'keep' && !isCancellation(err)) keepOnFailure = true;
+      throw err;
     }
-    phase(verification ? 'verified' : 'unverified');
-    return {
-      status: verification ? 'verified' : 'unverified',
-      instanceId,
-      bootstrapServers: bootstrap,
-      ports: entries.map((e) => results.get(e.portId)).filter((r): r is PortResult => r !== undefined),
-      advertised: upd.confirmed,
-      originalAdvertised: originals,
-      securityGroupRule: sgRule,
-      networkAcl: acl,
-      verification,
-    };
-  } catch (err) {
+  }
+
+  // ==== failure: undo what this run created, report the truth ============================================
+
+  async function compensateAndFail(err: unknown): Promise<Error> {
     const cancelled = isCancellation(err);
     const cause = cancelled ? 'cancelled' : errorMessage(err);
+    progress.set('error', cause);
     if (keepOnFailure) {
-      progress.error = cause;
-      phase('failed');
-      throw ApplicationFailure.create({
+      progress.phase('failed');
+      return ApplicationFailure.create({
         type: ErrorTypes.VerificationFailedKept,
         nonRetryable: true,
         message: `verification failed (${cause}); resources kept as asked (verify.onFailure = keep)`,
-        details: [details('failed', cause, err, [], [])],
+        details: [details('failed', cause, err, { undone: [], kept: [], leftovers: [] })],
       });
     }
-    if (saga.size === 0) {
+    if (undoSteps.size === 0) {
       // Nothing was started: fail with the original typed error.
-      progress.error = cause;
-      phase('failed');
-      if (cancelled) throw err;
-      throw err instanceof ApplicationFailure
+      progress.phase('failed');
+      if (cancelled) return err as Error;
+      return err instanceof ApplicationFailure
         ? err
-        : ApplicationFailure.create({ type: failureType(err), nonRetryable: true, message: `${failedStep} failed: ${cause}; nothing was created` });
+        : ApplicationFailure.create({ type: failureType(err) ?? 'Error', nonRetryable: true, message: `${failedStep} failed: ${cause}; nothing was created` });
     }
-    progress.error = cause;
-    phase('compensating');
-    log.warn('provisioning failed; compensating', { failedStep, cause, steps: saga.pending() });
-    const report = await CancellationScope.nonCancellable(() => saga.compensate());
-    progress.undone = report.undone;
-    if (report.failed.length > 0) {
-      phase('failed');
-      throw ApplicationFailure.create({
+    progress.phase('compensating');
+    log.warn('provisioning failed; compensating', { failedStep, cause, steps: undoSteps.pending() });
+    const report = await CancellationScope.nonCancellable(() => undoSteps.compensate());
+    progress.undo(report);
+    const d = details(report.leftovers.length ? 'failed' : 'rolled_back', cause, err, report);
+    if (report.leftovers.length > 0) {
+      progress.phase('failed');
+      return ApplicationFailure.create({
         type: ErrorTypes.CompensationFailed,
         nonRetryable: true,
-        message: `${failedStep} failed: ${cause}. Undone: ${listText(report.undone) || 'nothing'}. NOT undone (leftovers): ${report.failed
-          .map((f) => `${f.what} (${f.error})`)
-          .join('; ')}`,
-        details: [details('failed', cause, err, report.undone, report.failed)],
+        message: `${failedStep} failed: ${cause}. Undone: ${listText(report.undone) || 'nothing'}. NOT undone (leftovers): ${report.leftovers.map((f) => `${f.what} (${f.error})`).join('; ')}`,
+        details: [d],
       });
     }
-    phase('rolled_back');
-    if (cancelled && CancellationScope.current().consideredCancelled) {
-      throw new CancelledFailure(`cancelled while ${failedStep}; undone: ${listText(report.undone)}`, [details('rolled_back', cause, err, report.undone, [])]);
-    }
-    throw ApplicationFailure.create({
-      type: ErrorTypes.ProvisioningRolledBack,
-      nonRetryable: true,
-      message: `${failedStep} failed: ${cause}. Undone: ${listText(report.undone)}.`,
-      details: [details('rolled_back', cause, err, report.undone, [])],
-    });
+    progress.phase('rolled_back');
+    const undone = listText(report.undone) || 'nothing (this run had created nothing)';
+    if (cancelled && CancellationScope.current().consideredCancelled) return new CancelledFailure(`cancelled while ${failedStep}; undone: ${undone}`, [d]);
+    return ApplicationFailure.create({ type: ErrorTypes.ProvisioningRolledBack, nonRetryable: true, message: `${failedStep} failed: ${cause}. Undone: ${undone}.`, details: [d] });
   }
 
-  function setPort(portId: string, patch: Partial<PortProgressEntry>): void {
-    const p = progress.ports.find((x) => x.portId === portId);
-    if (p) Object.assign(p, patch);
-    renderDetails(progress);
+  function details(status: AccessFailureDetails['status'], cause: string, err: unknown, report: UndoReport): AccessFailureDetails {
+    const d: AccessFailureDetails = { status, instanceId, failedStep, cause, undone: report.undone, kept: report.kept, leftovers: report.leftovers, ports: progress.state.ports };
+    const type = failureType(err);
+    if (type) d.causeType = type;
+    if (progress.state.advertisedAfter) d.advertisedAfter = progress.state.advertisedAfter;
+    return d;
   }
 
   function checkInstance(inst: InstanceView): void {
-    if (inst.status !== 'RUNNING') {
-      throw ApplicationFailure.create({ type: ErrorTypes.InstanceNotReady, nonRetryable: true, message: `instance ${instanceId} is ${inst.status}, not RUNNING; nothing was created` });
-    }
-    if (inst.entries.length === 0) {
-      throw ApplicationFailure.create({ type: ErrorTypes.InstanceNotReady, nonRetryable: true, message: `instance ${instanceId} has no cross_vpc_info yet; nothing was created` });
-    }
-    if (inst.brokerNum !== null && inst.entries.length !== inst.brokerNum) {
-      throw ApplicationFailure.create({
-        type: ErrorTypes.InstanceNotReady,
-        nonRetryable: true,
-        message: `instance ${instanceId} has ${inst.brokerNum} brokers but ${inst.entries.length} cross_vpc_info entries; nothing was created`,
-      });
-    }
-  }
-
-  function details(status: 'rolled_back' | 'failed', cause: string, err: unknown, undone: string[], leftovers: { what: string; error: string }[]): AccessFailureDetails {
-    const d: AccessFailureDetails = { status, instanceId, failedStep, cause, undone, leftovers, ports: progress.ports };
-    const type = failureType(err);
-    if (type) d.causeType = type;
-    return d;
+    const notReady = (message: string): never => {
+      throw ApplicationFailure.create({ type: ErrorTypes.InstanceNotReady, nonRetryable: true, message: `${message}; nothing was created` });
+    };
+    if (inst.status !== 'RUNNING') notReady(`instance ${instanceId} is ${inst.status}, not RUNNING`);
+    if (inst.entries.length === 0) notReady(`instance ${instanceId} has no cross_vpc_info yet`);
+    if (inst.brokerNum !== null && inst.entries.length !== inst.brokerNum) notReady(`instance ${instanceId} has ${inst.brokerNum} brokers but ${inst.entries.length} cross_vpc_info entries`);
   }
 }
 
-/** A child that failed cleanly (its own compensation completed): PortRolledBack, or cancelled after undo. */
-function childCleaned(err: unknown): boolean {
-  if (!(err instanceof ChildWorkflowFailure)) return false;
+function validInput(raw: unknown): ProvisionInput & { clientCredentials: string } {
+  const parsed = parseProvisionInput(raw);
+  if (!parsed.ok) throw ApplicationFailure.create({ type: ErrorTypes.InvalidInput, nonRetryable: true, message: parsed.message, details: [{ fields: parsed.fields }] });
+  return { ...parsed.input, clientCredentials: parsed.input.clientCredentials ?? parsed.input.instanceCredentials };
+}
+
+function workflowIdOf(): string {
+  return workflowInfo().workflowId;
+}
+
+/** What the parent knows after a child ended with an error. */
+function childUndoState(err: unknown): PortUndoState {
+  if (!(err instanceof ChildWorkflowFailure)) return { kind: 'unclean', leftovers: [] };
   const c = err.cause;
-  return (c instanceof ApplicationFailure && c.type === ErrorTypes.PortRolledBack) || c instanceof CancelledFailure;
-}
-
-/** The innermost meaningful ApplicationFailure type along the cause chain. */
-function failureType(err: unknown): string {
-  let found = 'Error';
-  let e: unknown = err;
-  for (let i = 0; i < 6 && e instanceof Error; i += 1) {
-    if (e instanceof ApplicationFailure && e.type) {
-      found = e.type;
-      // A port's rollback wrapper carries the real cause type in its details.
-      const d = e.details?.[0] as { causeType?: unknown } | undefined;
-      if (e.type === ErrorTypes.PortRolledBack && d && typeof d.causeType === 'string') return d.causeType;
-    }
-    e = (e as { cause?: unknown }).cause;
+  if (c instanceof ApplicationFailure && c.type === ErrorTypes.PortRolledBack) return { kind: 'clean' };
+  if (c instanceof CancelledFailure) return { kind: 'clean' };
+  if (c instanceof ApplicationFailure && c.type === ErrorTypes.CompensationFailed) {
+    const d = c.details?.[0] as PortFailureDetails | undefined;
+    return { kind: 'unclean', leftovers: d?.leftovers ?? [] };
   }
-  return found;
+  return { kind: 'unclean', leftovers: [] };
 }
 
-function renderDetails(p: AccessProgress): void {
-  const lines = [`**${p.instanceId}** — phase **${p.phase}**`];
-  if (p.bootstrapServers) lines.push(`bootstrap: \`${p.bootstrapServers}\``);
-  if (p.awaitingApproval) lines.push('⏸ waiting for the `approve` signal before switching advertised IPs');
-  lines.push('', '| port | listener | status | endpoint IP |', '|---|---|---|---|');
-  for (const port of p.ports) lines.push(`| \`${port.portId}\` | ${port.listenerIp} | ${port.status} | ${port.endpointIp ?? ''} |`);
-  if (p.error) lines.push('', `error: ${p.error}`);
-  if (p.undone?.length) lines.push('', `undone: ${p.undone.join('; ')}`);
-  setCurrentDetails(lines.join('\n'));
+function keptOf(b: AccessBaseline): string[] {
+  const out: string[] = [];
+  for (const p of b.ports) {
+    for (const s of p.serviceIds) out.push(`endpoint service ${s} of port ${p.portId}`);
+    for (const e of p.endpoints) out.push(`endpoint ${e.endpointId} of port ${p.portId}`);
+  }
+  if (b.securityGroupRule) out.push(`security-group rule ${b.securityGroupRule.ruleId}`);
+  for (const r of b.networkAcl?.ruleIds ?? []) out.push(`network ACL rule ${r}`);
+  return out;
 }

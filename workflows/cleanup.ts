@@ -1,50 +1,102 @@
 /**
- * Removal of one port's resources (workflow code), shared by the child's own compensation, the parent's,
- * the teardown and the heal: endpoints first, wait for their 404, then the services (EndPoint.3006 retried by
- * the activity while endpoints are still deleting), wait for their 404. Everything is found by the access and
- * port tags, so only resources this access created are touched.
+ * Removal of one port's resources (workflow code), shared by the child's own compensation, the parent's, the
+ * teardown and the heal: endpoints first, wait until they are gone, then the services (EndPoint.3006 retried
+ * by the activity while endpoints are still deleting), wait until gone.
+ *
+ * Only what the run created goes: resources tagged for the access and port that are not in the baseline
+ * (`keep…`). Known ids are deleted even when the look-up by tag fails. Each kind is reported on its own: a
+ * failing endpoint step leaves the port's services in place (they are blocked while endpoints remain) and says
+ * so; it does not stop other ports or kinds.
  */
+import { sleep } from '@temporalio/workflow';
 import type { PortCleanupArgs } from '../activities/types.js';
+import type { Leftover } from './definitions.js';
 import type { Polling } from './input.js';
 import { pollUntil } from './poll.js';
 import type { OtcProxy } from './proxies.js';
+import { errorMessage } from './saga.js';
 
-/** Deletes the tagged endpoints of one port (in `args.endpointCredentials`' account) and waits for their 404. */
+export interface PortCleanupReport {
+  portId: string;
+  /** Deleted (and seen gone). */
+  endpoints: string[];
+  services: string[];
+  /** What is left, with the reason (empty on success). */
+  leftovers: Leftover[];
+}
+
+/** Deletes the run's endpoints of one port and waits until they are gone. */
 export async function deleteEndpoints(undo: OtcProxy, args: PortCleanupArgs, t: Polling): Promise<string[]> {
   const schedule = { ...t, deadlineMs: t.compensationDeadlineMs };
-  const r = await undo.deletePortEndpoints.executeWithOptions({ summary: `delete endpoint of port ${args.portId} (${args.endpointCredentials})` }, [args]);
+  const r = await undo.deletePortEndpoints.executeWithOptions({ summary: `delete endpoint of port ${args.portId}` }, [args]);
+  const known = [...new Set([...(args.knownEndpointIds ?? []), ...r.ids])];
   if (r.ids.length > 0) {
     await pollUntil({
       what: `endpoint of port ${args.portId} deleted`,
       schedule,
-      check: () => undo.portEndpointsRemaining.executeWithOptions({ summary: `endpoint of port ${args.portId} gone?` }, [args]),
+      check: () => undo.portEndpointsRemaining.executeWithOptions({ summary: `endpoint of port ${args.portId} gone?` }, [{ ...args, knownEndpointIds: known }]),
       evaluate: (x) => (x.remaining.length === 0 ? { done: true, value: x } : { done: false }),
     });
   }
   return r.ids;
 }
 
-/** Deletes the tagged endpoint services of one port and waits for their 404. */
+/** Deletes the run's endpoint services of one port and waits until they are gone. */
 export async function deleteServices(undo: OtcProxy, args: PortCleanupArgs, t: Polling): Promise<string[]> {
   const schedule = { ...t, deadlineMs: t.compensationDeadlineMs };
   const r = await undo.deletePortServices.executeWithOptions({ summary: `delete endpoint service of port ${args.portId}` }, [args]);
+  const known = [...new Set([...(args.knownServiceIds ?? []), ...r.ids])];
   if (r.ids.length > 0) {
     await pollUntil({
       what: `endpoint service of port ${args.portId} deleted`,
       schedule,
-      check: () => undo.portServicesRemaining.executeWithOptions({ summary: `endpoint service of port ${args.portId} gone?` }, [args]),
+      check: () => undo.portServicesRemaining.executeWithOptions({ summary: `endpoint service of port ${args.portId} gone?` }, [{ ...args, knownServiceIds: known }]),
       evaluate: (x) => (x.remaining.length === 0 ? { done: true, value: x } : { done: false }),
     });
   }
   return r.ids;
 }
 
-/** Endpoints, then services, of one port; returns a line for the "what was undone" report. */
-export async function removePortResources(undo: OtcProxy, args: PortCleanupArgs, t: Polling): Promise<string> {
-  const eps = await deleteEndpoints(undo, args, t);
-  const svcs = await deleteServices(undo, args, t);
+/**
+ * Endpoints, then services, of one port. `notBefore` (workflow time): a create in doubt may still commit until
+ * then, so the sweep waits for it. `endpoints: false` / `services: false` skip a kind the run never tried to
+ * create (no look-up, so a failing list cannot report leftovers on a clean cloud). Never throws: failures are in
+ * `leftovers`.
+ */
+export async function removePortResources(
+  undo: OtcProxy,
+  args: PortCleanupArgs,
+  t: Polling,
+  o: { notBefore?: number | null; endpoints?: boolean; services?: boolean } = {},
+): Promise<PortCleanupReport> {
+  const report: PortCleanupReport = { portId: args.portId, endpoints: [], services: [], leftovers: [] };
+  if (o.notBefore && o.notBefore > Date.now()) await sleep(o.notBefore - Date.now(), { summary: `wait for a create in doubt on port ${args.portId} to commit or lapse` });
+  const endpoints = (ids: readonly string[]): Leftover['what'] => `endpoint(s) of port ${args.portId}${ids.length ? ` (${ids.join(', ')})` : ''}`;
+  const services = (ids: readonly string[]): Leftover['what'] => `endpoint service(s) of port ${args.portId}${ids.length ? ` (${ids.join(', ')})` : ''}`;
+  const knownEps = (args.knownEndpointIds ?? []).filter((id) => !args.keepEndpointIds.includes(id));
+  const knownSvcs = (args.knownServiceIds ?? []).filter((id) => !args.keepServiceIds.includes(id));
+  try {
+    if (o.endpoints !== false) report.endpoints = await deleteEndpoints(undo, args, t);
+  } catch (err) {
+    report.leftovers.push({ kind: 'endpoint', ids: knownEps, what: endpoints(knownEps), error: errorMessage(err) });
+    if (o.services !== false && knownSvcs.length > 0) {
+      report.leftovers.push({ kind: 'endpoint-service', ids: knownSvcs, what: services(knownSvcs), error: 'not deleted: the endpoints of its port could not be removed' });
+    }
+    return report;
+  }
+  if (o.services === false) return report;
+  try {
+    report.services = await deleteServices(undo, args, t);
+  } catch (err) {
+    report.leftovers.push({ kind: 'endpoint-service', ids: knownSvcs, what: services(knownSvcs), error: errorMessage(err) });
+  }
+  return report;
+}
+
+/** One line for the "what was undone" report. */
+export function cleanupLine(r: PortCleanupReport): string {
   const parts: string[] = [];
-  if (eps.length) parts.push(`endpoint ${eps.join(', ')}`);
-  if (svcs.length) parts.push(`service ${svcs.join(', ')}`);
-  return parts.length ? `deleted ${parts.join(' and ')} of port ${args.portId}` : `nothing left for port ${args.portId}`;
+  if (r.endpoints.length) parts.push(`endpoint ${r.endpoints.join(', ')}`);
+  if (r.services.length) parts.push(`service ${r.services.join(', ')}`);
+  return parts.length ? `deleted ${parts.join(' and ')} of port ${r.portId}` : `nothing of port ${r.portId} to delete`;
 }

@@ -1,8 +1,33 @@
 /** Queries, signals and the shapes they expose. Pure. */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 
+/**
+ * Memo key of a run's final report (the failure details: undone, kept, leftovers, advertised IPs after the
+ * undo), so every reader — the typed client, the CLI, the UI — shows the same, cancelled runs included.
+ */
+export const ACCESS_REPORT_MEMO = 'crossvpcReport';
+
+/** The kinds of resource an access creates (and an undo removes). */
+export type ResourceKind = 'endpoint' | 'endpoint-service' | 'whitelist' | 'security-group-rule' | 'acl-rule' | 'advertised-ip';
+
+/** Something an undo could not remove or restore: what, which ids (when known), why. */
+export interface Leftover {
+  kind: ResourceKind;
+  ids: string[];
+  what: string;
+  error: string;
+}
+
+/** What a compensation did: removed/restored (`undone`), left because it existed before the run (`kept`), left over. */
+export interface UndoReport {
+  undone: string[];
+  kept: string[];
+  leftovers: Leftover[];
+}
+
 export type AccessPhase =
   | 'validating'
+  | 'waiting-for-lock'
   | 'reading-instance'
   | 'provisioning-endpoints'
   | 'awaiting-approval'
@@ -35,8 +60,16 @@ export interface AccessProgress {
   networkAcl?: { firewallId: string | null; ruleIds: string[]; created: boolean };
   bootstrapServers?: string;
   awaitingApproval: boolean;
+  /** The advertised-IP switch (listener → before → after), known once the endpoints are ready. */
+  advertisedChange?: { listenerIp: string; portId: string; before: string; after: string }[];
+  /** Another operation holds the instance: who (while `waiting-for-lock`). */
+  waitingFor?: string;
   error?: string;
   undone?: string[];
+  kept?: string[];
+  leftovers?: Leftover[];
+  /** listener IP → advertised IP as read after a compensation. */
+  advertisedAfter?: Record<string, string>;
 }
 
 export type PortPhase =

@@ -80,7 +80,17 @@ export function assess(snapshot: AccessSnapshot, expected?: { ports: readonly Ex
       }
     }
     const wantIp = ep?.ip ?? exp?.endpointIp;
-    if (wantIp !== undefined && entry.advertisedIp !== wantIp) {
+    const liveIps = new Set(endpointIpOfPort.values());
+    if (entry.advertisedIp !== entry.listenerIp && !liveIps.has(entry.advertisedIp) && (ep !== undefined || exp !== undefined || accessExists(snapshot))) {
+      // Neither its listener IP nor the IP of a live endpoint of this access: nobody can reach the broker there.
+      drifts.push({
+        kind: 'advertised-ip-dangling',
+        ...base,
+        expected: wantIp ?? entry.listenerIp,
+        actual: entry.advertisedIp,
+        detail: `broker ${entry.listenerIp} (port ${entry.portId}) advertises ${entry.advertisedIp}, which is neither its listener IP nor a live endpoint of this access: clients are sent to a dead address`,
+      });
+    } else if (wantIp !== undefined && entry.advertisedIp !== wantIp) {
       drifts.push({ kind: 'advertised-ip', ...base, expected: wantIp, actual: entry.advertisedIp, detail: advertisedDetail(entry, wantIp, endpointIpOfPort) });
     }
     ports.push({
@@ -113,6 +123,11 @@ export function assess(snapshot: AccessSnapshot, expected?: { ports: readonly Ex
   return { drifts, ports, dataPath: { hosts, bootstrapServers: ports.map((p, i) => `${hosts[i] ?? p.advertisedIp}:${p.port}`).join(',') } };
 }
 
+/** Anything of this access is in the cloud (tagged services or endpoints). */
+function accessExists(s: AccessSnapshot): boolean {
+  return s.services.length > 0 || s.endpoints.length > 0;
+}
+
 function advertisedDetail(entry: { listenerIp: string; advertisedIp: string; portId: string }, wantIp: string, ipOfPort: Map<string, string>): string {
   const head = `broker ${entry.listenerIp} (port ${entry.portId}) advertises ${entry.advertisedIp} instead of ${wantIp}`;
   if (entry.advertisedIp === entry.listenerIp) return `${head}: its own listener IP (the access is not in force for it)`;
@@ -134,6 +149,8 @@ export interface HealPlan {
   networkAcl: boolean;
   /** Re-apply the advertised-IP mapping (by port id). */
   advertised: boolean;
+  /** Listener IPs advertising a dead address: back to their listener IP when no endpoint can serve them. */
+  dangling: string[];
 }
 
 export function healPlan(a: Assessment): HealPlan {
@@ -150,7 +167,8 @@ export function healPlan(a: Assessment): HealPlan {
     ports: [...ports.values()],
     securityGroupRule: a.drifts.some((d) => d.kind === 'sg-rule-missing'),
     networkAcl: a.drifts.some((d) => d.kind === 'acl-rule-missing'),
-    advertised: ports.size > 0 || a.drifts.some((d) => d.kind === 'advertised-ip' || d.kind === 'endpoint-ip'),
+    advertised: ports.size > 0 || a.drifts.some((d) => d.kind === 'advertised-ip' || d.kind === 'endpoint-ip' || d.kind === 'advertised-ip-dangling'),
+    dangling: a.drifts.filter((d) => d.kind === 'advertised-ip-dangling' && d.listenerIp).map((d) => d.listenerIp ?? ''),
   };
 }
 
@@ -160,8 +178,7 @@ export function needsHeal(p: HealPlan): boolean {
 
 /** Markdown for the UI's Current Details: one row per broker port and one per rule check. */
 export function renderHealth(instanceId: string, health: Health, a: Assessment, checkedAt: string, extra: readonly string[] = []): string {
-  const icon = health === 'healthy' ? '✅' : health === 'drifted' ? '⚠️' : '❌';
-  const lines = [`**${instanceId}** — ${icon} **${health}** (checked ${checkedAt})`, '', '| port | listener | advertised | endpoint | endpoint IP | status |', '|---|---|---|---|---|---|'];
+  const lines = [`**${instanceId}**: **${health.toUpperCase()}** (checked ${checkedAt})`, '', '| port | listener | advertised | endpoint | endpoint IP | status |', '|---|---|---|---|---|---|'];
   for (const p of a.ports) {
     const portDrifts = a.drifts.filter((d) => d.portId === p.portId).map((d) => d.kind);
     lines.push(

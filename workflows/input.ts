@@ -46,6 +46,14 @@ export const PollingSchema = z
     heartbeatMs: ms('timeouts.heartbeatMs', 500, 600_000).default(10_000),
     /** First retry interval of cloud API activities (the typed error's retryAfterMs wins when set). */
     retryInitialMs: ms('timeouts.retryInitialMs', 10, 60_000).default(1_000),
+    /**
+     * How long a create (or modify) that got no answer may still be committed by the cloud: the run waits that
+     * long for it to appear before it creates again (never two copies). UNCONFIRMED bound: the API gateway's
+     * backend timeout (60 s by default on OTC API Gateway); the default leaves margin.
+     */
+    inDoubtMs: ms('timeouts.inDoubtMs', 100, 3_600_000).default(120_000),
+    /** How long an operation waits for the instance's operation lock (another one running) before it gives up. */
+    lockWaitMs: ms('timeouts.lockWaitMs', 100, 24 * 3_600_000).default(30 * 60_000),
   })
   .strict();
 export type Polling = z.infer<typeof PollingSchema>;

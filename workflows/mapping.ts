@@ -63,18 +63,6 @@ export function classifyAdvertised(
   return out;
 }
 
-/**
- * The values to restore on rollback: what each broker advertised before this access, i.e. the current
- * value, except where the current value is one of our own endpoint IPs (left by an earlier run of this
- * access), which stands for the listener IP.
- */
-export function originalAdvertised(entries: readonly ListenerEntry[], ours: readonly PortEndpoint[]): Record<string, string> {
-  const byPort = new Map(ours.map((p) => [p.portId, p.endpointIp] as const));
-  const out: Record<string, string> = {};
-  for (const e of entries) out[e.listenerIp] = byPort.get(e.portId) === e.advertisedIp ? e.listenerIp : e.advertisedIp;
-  return out;
-}
-
 export function bootstrapServers(mapping: Record<string, string>, entries: readonly { listenerIp: string; port: number }[]): string {
   return entries.map((e) => `${mapping[e.listenerIp] ?? e.listenerIp}:${e.port}`).join(',');
 }

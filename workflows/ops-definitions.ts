@@ -1,5 +1,6 @@
 /** Queries of the teardown and re-verification workflows, and the shapes they expose. Pure. */
 import { defineQuery } from '@temporalio/workflow';
+import type { Leftover } from './definitions.js';
 import type { Drift, Health } from './ops-input.js';
 
 export type TeardownPhase =
@@ -11,7 +12,8 @@ export type TeardownPhase =
   | 'deleting-endpoints'
   | 'deleting-services'
   | 'torn-down'
-  | 'already-clean';
+  | 'already-clean'
+  | 'incomplete';
 
 export interface TeardownProgress {
   instanceId: string;
@@ -20,8 +22,10 @@ export interface TeardownProgress {
   removed: { endpoints: string[]; services: string[]; securityGroupRules: string[]; aclRules: string[] };
   /** listener IP → the endpoint IP (ours) it advertised before the teardown set it back. */
   restored: Record<string, string>;
-  /** Things seen but not touched because they are not this access's. */
+  /** Things seen but not touched because they are not this access's (or other accesses still need them). */
   leftAlone: string[];
+  /** What could not be removed (phase `incomplete`). */
+  leftovers?: Leftover[];
 }
 
 export type ReverifyPhase = 'checking' | 'verifying-data-path' | 'healing' | 'rechecking' | 'done';

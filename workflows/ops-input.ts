@@ -55,6 +55,8 @@ export interface TeardownResult {
   restored: Record<string, string>;
   /** Extra: credential sets whose accounts were searched for endpoints. */
   searched: string[];
+  /** Extra: what was seen and not touched (not this access's, or still needed by another access). */
+  leftAlone: string[];
 }
 
 // ---- re-verification -------------------------------------------------------------------------------------
@@ -88,7 +90,7 @@ export type ReverifyInput = z.infer<typeof ReverifyInputSchema> & { clientCreden
 export type ReverifyRequest = z.input<typeof ReverifyInputSchema>;
 
 export type Health = 'healthy' | 'drifted' | 'broken';
-export type DriftKind = 'advertised-ip' | 'endpoint-missing' | 'endpoint-state' | 'endpoint-ip' | 'sg-rule-missing' | 'acl-rule-missing' | 'data-path';
+export type DriftKind = 'advertised-ip' | 'advertised-ip-dangling' | 'endpoint-missing' | 'endpoint-state' | 'endpoint-ip' | 'sg-rule-missing' | 'acl-rule-missing' | 'data-path';
 
 export interface Drift {
   kind: DriftKind;

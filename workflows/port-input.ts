@@ -1,6 +1,18 @@
-/** Input of the per-port child workflow (built by the parent; validated again by the child). Pure. */
+/** Input and result of the per-port child workflow (built by the parent; validated again by the child). Pure. */
 import { z } from 'zod';
+import type { Leftover } from './definitions.js';
 import { PollingSchema } from './input.js';
+
+const PortBaselineSchema = z
+  .object({
+    portId: z.string().min(1),
+    serviceIds: z.array(z.string()),
+    endpoints: z.array(
+      z.object({ endpointId: z.string(), status: z.string(), ip: z.string().optional(), vpcId: z.string().optional(), subnetId: z.string().optional() }).strict(),
+    ),
+    whitelisted: z.boolean(),
+  })
+  .strict();
 
 export const PortInputSchema = z
   .object({
@@ -14,12 +26,14 @@ export const PortInputSchema = z
     instanceCredentials: z.string().min(1),
     clientCredentials: z.string().min(1),
     serviceApprovalEnabled: z.boolean(),
+    /** What of this port existed when the run started: never removed by this child. */
+    baseline: PortBaselineSchema,
     timeouts: PollingSchema,
   })
   .strict();
 export type PortInput = z.infer<typeof PortInputSchema>;
 
-/** What a child returns: everything the parent needs for the mapping and the report. */
+/** What a child returns: everything the parent needs for the mapping, the undo and the report. */
 export interface PortResult {
   portId: string;
   listenerIp: string;
@@ -27,4 +41,17 @@ export interface PortResult {
   serviceName: string;
   endpointId: string;
   endpointIp: string;
+  /** What this run created on the port (the rest existed before and is kept on undo). */
+  created: { service: boolean; endpoint: boolean; whitelist: boolean };
+  /** Extra endpoints of the port the run removed (late commits of creates without answer). */
+  reconciled?: string[];
+}
+
+/** `details[0]` of a port child's failure. */
+export interface PortFailureDetails {
+  portId: string;
+  causeType?: string;
+  undone: string[];
+  kept: string[];
+  leftovers: Leftover[];
 }

@@ -1,27 +1,26 @@
 /**
- * `provisionPortEndpoint`: one broker port → one endpoint service (instance account) and one endpoint in
- * the client VPC (client account), Accepted, with its private IP. On failure or cancellation it removes what
- * it created (endpoint first, wait for 404, then the service) and ends with a typed error.
+ * `provisionPortEndpoint`: one broker port → one endpoint service (instance account) and one endpoint in the
+ * client VPC (client account), accepted, with its private IP. On failure or cancellation it removes what this
+ * run created on the port — nothing of its baseline — and ends with a typed error.
+ *
+ *  1. find or create the endpoint service (`cvpc-<port>`); wait until available
+ *  2. cross-account: whitelist the client's account
+ *  3. find or create the endpoint in the client VPC/subnet; wait until accepted (accept it when approval is on)
+ *  4. one endpoint per port: remove extra ones a create without answer may have left
  */
-import {
-  ApplicationFailure,
-  CancellationScope,
-  isCancellation,
-  log,
-  setCurrentDetails,
-  setHandler,
-  upsertSearchAttributes,
-} from '@temporalio/workflow';
-import type { EndpointStatus, ServiceStatus } from '../activities/types.js';
-import { removePortResources } from './cleanup.js';
-import { portProgressQuery, type PortPhase, type PortProgress } from './definitions.js';
+import { ApplicationFailure, CancellationScope, isCancellation, log, setHandler } from '@temporalio/workflow';
+import type { EndpointStatus, EndpointView, ServiceStatus, ServiceView } from '../activities/types.js';
+import { cleanupLine, removePortResources } from './cleanup.js';
+import { portProgressQuery, type UndoReport } from './definitions.js';
 import { ErrorTypes } from './errors.js';
+import { failureType, mayHaveMutated } from './failure-type.js';
+import { settleInDoubt } from './in-doubt.js';
 import { serviceNameForPort } from './input.js';
 import { pollUntil } from './poll.js';
-import { PortInputSchema, type PortResult } from './port-input.js';
+import { PortInputSchema, type PortFailureDetails, type PortResult } from './port-input.js';
+import { PortProgressTracker } from './port-progress.js';
 import { otcProxies } from './proxies.js';
 import { errorMessage, listText, Saga } from './saga.js';
-import { CrossVpcPhase } from './search-attributes.js';
 
 export async function provisionPortEndpoint(raw: unknown): Promise<PortResult> {
   const parsed = PortInputSchema.safeParse(raw);
@@ -29,62 +28,42 @@ export async function provisionPortEndpoint(raw: unknown): Promise<PortResult> {
     throw ApplicationFailure.create({ type: ErrorTypes.InvalidInput, nonRetryable: true, message: `invalid port input: ${parsed.error.message}` });
   }
   const input = parsed.data;
-  const { portId, instanceId } = input;
+  const { portId, instanceId, baseline } = input;
   const t = input.timeouts;
   const { forward, look, undo } = otcProxies(t);
-  const crossAccount = Boolean(input.clientDomainId);
+  const serviceName = serviceNameForPort(portId);
+  const progress = new PortProgressTracker(portId, input.listenerIp);
+  setHandler(portProgressQuery, () => progress.state);
 
-  const progress: PortProgress = { portId, phase: 'creating-service', looks: 0 };
-  setHandler(portProgressQuery, () => progress);
-  const phase = (p: PortPhase): void => {
-    progress.phase = p;
-    upsertSearchAttributes([{ key: CrossVpcPhase, value: p }]);
-    setCurrentDetails(
-      [
-        `**port** \`${portId}\` (listener ${input.listenerIp}) — **${p}**`,
-        '',
-        progress.serviceId ? `- service \`${progress.serviceId}\`: ${progress.serviceStatus ?? '?'}` : '',
-        progress.endpointId ? `- endpoint \`${progress.endpointId}\`: ${progress.endpointStatus ?? '?'} ${progress.endpointIp ?? ''}` : '',
-        progress.error ? `- error: ${progress.error}` : '',
-      ]
-        .filter((line, i) => i === 1 || Boolean(line))
-        .join('\n'),
-    );
-  };
-
+  // What this run did, for its undo (ids known so far; a create in doubt may still commit until `doubtUntil`).
+  const mine = { serviceIds: [] as string[], endpointIds: [] as string[], triedService: false, triedEndpoint: false, whitelistedOn: null as string | null, doubtUntil: null as number | null };
   const saga = new Saga();
-  const cleanupArgs = { instanceId, portId, serviceCredentials: input.instanceCredentials, endpointCredentials: input.clientCredentials };
-  try {
-    // Registered before the create: the undo finds by tag, so it is a no-op when nothing was created.
-    saga.add(`removed the endpoint and endpoint service of port ${portId}`, () => removePortResources(undo, cleanupArgs, t));
+  saga.add(`removed what this run created on port ${portId}`, 'endpoint', () => undoPort(), () => [...mine.endpointIds, ...mine.serviceIds]);
+  const svcArgs = { instanceCredentials: input.instanceCredentials, instanceId, portId, vpcId: input.instanceVpcId, serviceName, approvalEnabled: input.serviceApprovalEnabled };
 
-    phase('creating-service');
-    const serviceName = serviceNameForPort(portId);
-    const svc = await forward.ensureEndpointService.executeWithOptions({ summary: `find or create endpoint service ${serviceName}` }, [
-      {
-        credentials: input.instanceCredentials,
-        instanceId,
-        portId,
-        vpcId: input.instanceVpcId,
-        serviceName,
-        approvalEnabled: input.serviceApprovalEnabled,
-      },
-    ]);
-    progress.serviceId = svc.serviceId;
-    progress.serviceStatus = svc.status;
+  try {
+    // ---- 1. the endpoint service --------------------------------------------------------------------------
+    progress.phase('creating-service');
+    const svc: ServiceView = await settleInDoubt(await tracked('service', () => forward.ensureEndpointService.executeWithOptions({ summary: `find or create endpoint service ${serviceName}` }, [svcArgs])), {
+      what: `endpoint service ${serviceName}`,
+      t,
+      look: () => look.findPortService.executeWithOptions({ summary: `look for endpoint service ${serviceName}` }, [svcArgs]),
+      again: () => forward.ensureEndpointService.executeWithOptions({ summary: `find or create endpoint service ${serviceName}` }, [svcArgs]),
+      onDoubt: (until) => (mine.doubtUntil = until ?? mine.doubtUntil),
+    });
+    const serviceCreated = !baseline.serviceIds.includes(svc.serviceId);
+    if (serviceCreated) mine.serviceIds.push(svc.serviceId);
+    progress.service(svc.serviceId, svc.status);
     if (svc.status !== 'available') {
-      phase('waiting-service');
+      progress.phase('waiting-service');
       await pollUntil<ServiceStatus, ServiceStatus>({
         what: `endpoint service ${serviceName} available`,
         schedule: t,
         check: () =>
           look.getEndpointServiceStatus.executeWithOptions({ summary: `status of service ${serviceName}` }, [
-            { credentials: input.instanceCredentials, serviceId: svc.serviceId },
+            { instanceCredentials: input.instanceCredentials, serviceId: svc.serviceId },
           ]),
-        onLook: (s) => {
-          progress.looks += 1;
-          progress.serviceStatus = s.status;
-        },
+        onLook: (s) => progress.service(svc.serviceId, s.status, true),
         evaluate: (s) => {
           if (s.status === 'available') return { done: true, value: s };
           if (s.status === 'failed' || s.status === 'gone' || s.status === 'deleting') {
@@ -99,53 +78,66 @@ export async function provisionPortEndpoint(raw: unknown): Promise<PortResult> {
       });
     }
 
-    if (crossAccount && input.clientDomainId) {
-      phase('whitelisting');
-      await forward.addWhitelist.executeWithOptions({ summary: `whitelist account ${input.clientDomainId}` }, [
-        { credentials: input.instanceCredentials, serviceId: svc.serviceId, domainId: input.clientDomainId },
+    // ---- 2. the whitelist (cross-account) -----------------------------------------------------------------
+    let whitelistAdded = false;
+    if (input.clientDomainId && !(baseline.whitelisted && !serviceCreated)) {
+      progress.phase('whitelisting');
+      const w = await forward.addWhitelist.executeWithOptions({ summary: `whitelist account ${input.clientDomainId}` }, [
+        { instanceCredentials: input.instanceCredentials, serviceId: svc.serviceId, domainId: input.clientDomainId },
       ]);
+      whitelistAdded = w.added;
+      if (whitelistAdded && !serviceCreated) mine.whitelistedOn = svc.serviceId; // on a kept service, undo removes the entry again
     }
 
-    phase('creating-endpoint');
-    const ep = await forward.ensureEndpoint.executeWithOptions({ summary: `find or create endpoint for ${serviceName}` }, [
-      {
-        credentials: input.clientCredentials,
-        instanceId,
-        portId,
-        serviceId: svc.serviceId,
-        serviceName: svc.serviceName,
-        vpcId: input.clientVpcId,
-        subnetId: input.clientSubnetId,
+    // ---- 3. the endpoint -----------------------------------------------------------------------------------
+    progress.phase('creating-endpoint');
+    const epArgs = {
+      clientCredentials: input.clientCredentials,
+      instanceId,
+      portId,
+      serviceId: svc.serviceId,
+      serviceName: svc.serviceName,
+      vpcId: input.clientVpcId,
+      subnetId: input.clientSubnetId,
+    };
+    let doubted = false;
+    const ep: EndpointView = await settleInDoubt(await tracked('endpoint', () => forward.ensureEndpoint.executeWithOptions({ summary: `find or create endpoint for ${serviceName}` }, [epArgs])), {
+      what: `endpoint for ${serviceName}`,
+      t,
+      look: () => look.findPortEndpoint.executeWithOptions({ summary: `look for the endpoint for ${serviceName}` }, [epArgs]),
+      again: () => forward.ensureEndpoint.executeWithOptions({ summary: `find or create endpoint for ${serviceName}` }, [epArgs]),
+      onDoubt: (until) => {
+        if (until !== null) doubted = true;
+        mine.doubtUntil = until ?? mine.doubtUntil;
       },
-    ]);
-    progress.endpointId = ep.endpointId;
-    progress.endpointStatus = ep.status;
+    });
+    const baselineEndpointIds = baseline.endpoints.map((e) => e.endpointId);
+    const endpointCreated = !baselineEndpointIds.includes(ep.endpointId);
+    if (endpointCreated) mine.endpointIds.push(ep.endpointId);
+    progress.endpoint(ep.endpointId, ep.status, ep.ip);
 
     let endpointIp = ep.status === 'accepted' && ep.ip ? ep.ip : undefined;
     if (!endpointIp) {
-      phase('waiting-endpoint');
+      progress.phase('waiting-endpoint');
       let acceptSent = false;
       const accepted = await pollUntil<EndpointStatus, EndpointStatus & { ip: string }>({
         what: `endpoint ${ep.endpointId} accepted`,
         schedule: t,
         check: () =>
           look.getEndpointStatus.executeWithOptions({ summary: `status of endpoint ${ep.endpointId}` }, [
-            { credentials: input.clientCredentials, endpointId: ep.endpointId },
+            { clientCredentials: input.clientCredentials, endpointId: ep.endpointId },
           ]),
-        onLook: (s) => {
-          progress.looks += 1;
-          progress.endpointStatus = s.status;
-        },
+        onLook: (s) => progress.endpoint(ep.endpointId, s.status, s.ip, true),
         evaluate: async (s) => {
           if (s.status === 'accepted' && s.ip) return { done: true, value: { ...s, ip: s.ip } };
           if (s.status === 'pendingAcceptance' && !acceptSent) {
             // The service is ours (found by our tags): accept our own endpoint.
-            phase('accepting');
+            progress.phase('accepting');
             await forward.acceptEndpointConnection.executeWithOptions({ summary: `accept endpoint ${ep.endpointId} (receive)` }, [
-              { credentials: input.instanceCredentials, serviceId: svc.serviceId, endpointId: ep.endpointId },
+              { instanceCredentials: input.instanceCredentials, serviceId: svc.serviceId, endpointId: ep.endpointId },
             ]);
             acceptSent = true;
-            phase('waiting-endpoint');
+            progress.phase('waiting-endpoint');
             return { done: false };
           }
           if (s.status === 'rejected') {
@@ -163,41 +155,109 @@ export async function provisionPortEndpoint(raw: unknown): Promise<PortResult> {
       });
       endpointIp = accepted.ip;
     }
-    progress.endpointIp = endpointIp;
-    progress.endpointStatus = 'accepted';
-    phase('ready');
-    return { portId, listenerIp: input.listenerIp, serviceId: svc.serviceId, serviceName: svc.serviceName, endpointId: ep.endpointId, endpointIp };
+    progress.endpoint(ep.endpointId, 'accepted', endpointIp);
+
+    // ---- 4. one endpoint per port ------------------------------------------------------------------------
+    // Always, not only after a create in doubt: a worker that died mid-create (before its heartbeat said so)
+    // leaves a create nobody knows of, which the cloud may commit after the retry created another.
+    const reconciled = (
+      await forward.reconcilePortEndpoints.executeWithOptions({ summary: `keep one endpoint for port ${portId}${doubted ? ' (after a create in doubt)' : ''}` }, [
+        { ...epArgs, keepEndpointId: ep.endpointId, baseline: baselineEndpointIds },
+      ])
+    ).ids;
+    progress.phase('ready');
+    return {
+      portId,
+      listenerIp: input.listenerIp,
+      serviceId: svc.serviceId,
+      serviceName: svc.serviceName,
+      endpointId: ep.endpointId,
+      endpointIp,
+      created: { service: serviceCreated, endpoint: endpointCreated, whitelist: whitelistAdded },
+      ...(reconciled.length ? { reconciled } : {}),
+    };
   } catch (err) {
     const cancelled = isCancellation(err);
-    progress.error = cancelled ? 'cancelled' : errorMessage(err);
-    phase('compensating');
+    progress.fail(cancelled ? 'cancelled' : errorMessage(err));
+    progress.phase('compensating');
     const report = await CancellationScope.nonCancellable(() => saga.compensate());
-    if (report.failed.length > 0) {
-      phase('failed');
+    const details: PortFailureDetails = { portId, undone: report.undone, kept: report.kept, leftovers: report.leftovers };
+    const type = failureType(err);
+    if (type) details.causeType = type;
+    if (report.leftovers.length > 0) {
+      progress.phase('failed');
       throw ApplicationFailure.create({
         type: ErrorTypes.CompensationFailed,
         nonRetryable: true,
-        message: `port ${portId}: ${progress.error}; could not undo: ${report.failed.map((f) => `${f.what} (${f.error})`).join('; ')}`,
-        details: [{ portId, leftovers: report.failed, undone: report.undone }],
+        message: `port ${portId}: ${progress.state.error}; could not undo: ${report.leftovers.map((f) => `${f.what} (${f.error})`).join('; ')}`,
+        details: [details],
       });
     }
-    phase('rolled_back');
-    log.info('port rolled back', { portId, undone: report.undone });
+    progress.phase('rolled_back');
+    log.info('port rolled back', { portId, undone: report.undone, kept: report.kept });
     if (cancelled) throw err;
     throw ApplicationFailure.create({
       type: ErrorTypes.PortRolledBack,
       nonRetryable: true,
-      message: `port ${portId}: ${progress.error}. Undone: ${listText(report.undone)}`,
-      details: [{ portId, causeType: failureType(err), undone: report.undone }],
+      message: `port ${portId}: ${progress.state.error}. Undone: ${listText(report.undone) || 'nothing (nothing was created)'}`,
+      details: [details],
     });
   }
-}
 
-function failureType(err: unknown): string | undefined {
-  let e: unknown = err;
-  for (let i = 0; i < 5 && e instanceof Error; i += 1) {
-    if (e instanceof ApplicationFailure && e.type) return e.type;
-    e = (e as { cause?: unknown }).cause;
+  /**
+   * Runs the first `ensure…` of a kind and notes whether the cloud may now hold something of it: it answered,
+   * or it failed or was cancelled after a create without an answer. A kind never sent is never looked up by the
+   * undo (a failing list cannot then report leftovers on a clean cloud).
+   */
+  async function tracked<T>(kind: 'service' | 'endpoint', call: () => Promise<T>): Promise<T> {
+    const mark = (): void => {
+      if (kind === 'service') mine.triedService = true;
+      else mine.triedEndpoint = true;
+    };
+    try {
+      const r = await call();
+      mark();
+      return r;
+    } catch (err) {
+      if (isCancellation(err) || mayHaveMutated(err)) mark();
+      throw err;
+    }
   }
-  return undefined;
+
+  /** The undo of this port: what the run created goes (after a create in doubt had its chance to commit). */
+  async function undoPort(): Promise<Partial<UndoReport>> {
+    if (!mine.triedService && !mine.triedEndpoint && !mine.whitelistedOn) return {};
+    const out: Partial<UndoReport> & { undone: string[]; kept: string[]; leftovers: UndoReport['leftovers'] } = { undone: [], kept: [], leftovers: [] };
+    const whitelistedOn = mine.whitelistedOn;
+    if (whitelistedOn && input.clientDomainId) {
+      try {
+        const w = await undo.removeWhitelist.executeWithOptions({ summary: `remove account ${input.clientDomainId} from the whitelist` }, [
+          { instanceCredentials: input.instanceCredentials, serviceId: whitelistedOn, domainId: input.clientDomainId },
+        ]);
+        if (w.removed) out.undone.push(`removed account ${input.clientDomainId} from the whitelist of port ${portId}`);
+      } catch (e) {
+        out.leftovers.push({ kind: 'whitelist', ids: [whitelistedOn], what: `whitelist entry of account ${input.clientDomainId} on service ${whitelistedOn}`, error: errorMessage(e) });
+      }
+    }
+    const r = await removePortResources(
+      undo,
+      {
+        instanceId,
+        portId,
+        instanceCredentials: input.instanceCredentials,
+        clientCredentials: input.clientCredentials,
+        keepServiceIds: baseline.serviceIds,
+        keepEndpointIds: baseline.endpoints.map((e) => e.endpointId),
+        knownServiceIds: mine.serviceIds,
+        knownEndpointIds: mine.endpointIds,
+      },
+      t,
+      { notBefore: mine.doubtUntil, endpoints: mine.triedEndpoint, services: mine.triedService },
+    );
+    if (r.endpoints.length || r.services.length) out.undone.push(cleanupLine(r));
+    out.leftovers.push(...r.leftovers);
+    for (const id of baseline.serviceIds) out.kept.push(`endpoint service ${id} of port ${portId} (there before this run)`);
+    for (const e of baseline.endpoints) out.kept.push(`endpoint ${e.endpointId} of port ${portId} (there before this run)`);
+    return out;
+  }
 }

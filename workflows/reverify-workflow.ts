@@ -30,8 +30,10 @@ import {
 import type { AccessSnapshot } from '../activities/discovery.js';
 import { assess, endpointOfPort, healPlan, healthOf, needsHeal, renderHealth, type Assessment, type HealPlan } from './drift.js';
 import { ErrorTypes } from './errors.js';
-import { accessWorkflowId, portWorkflowId, serviceNameForPort } from './input.js';
-import { buildAdvertisedMapping } from './mapping.js';
+import { settleInDoubt } from './in-doubt.js';
+import { portWorkflowId, serviceNameForPort } from './input.js';
+import { createLockClient } from './lock.js';
+import { instanceLockKey, securityGroupLockKey } from './lock-definitions.js';
 import { reverifyProgressQuery, type ReverifyPhase, type ReverifyProgress } from './ops-definitions.js';
 import { parseReverifyInput, type Drift, type Health, type ReverifyInput, type ReverifyResult } from './ops-input.js';
 import { deleteEndpoints } from './cleanup.js';
@@ -59,6 +61,7 @@ export async function reverifyCrossVpcAccess(raw: unknown): Promise<ReverifyResu
   const t = input.timeouts;
   const { forward, look } = otcProxies(t);
   const info = workflowInfo();
+  const locks = createLockClient();
 
   const progress: ReverifyProgress = { instanceId, phase: 'checking', drifts: [], healActions: [] };
   setHandler(reverifyProgressQuery, () => progress);
@@ -77,7 +80,7 @@ export async function reverifyCrossVpcAccess(raw: unknown): Promise<ReverifyResu
     setCurrentDetails(renderHealth(instanceId, c.health, c.assessment, c.checkedAt, extra));
   };
 
-  const check = async (expected: ReverifyInput['expected']): Promise<CheckOutcome> => {
+  const check = async (expected: ReverifyInput['expected'], dataPath = true): Promise<CheckOutcome> => {
     const snapshot = await look.discoverAccess.executeWithOptions({ summary: `look at the access of ${instanceId} (tags, rules, advertised IPs)` }, [
       {
         instanceId,
@@ -88,7 +91,9 @@ export async function reverifyCrossVpcAccess(raw: unknown): Promise<ReverifyResu
     ]);
     const assessment = assess(snapshot, expected);
     const v = input.verify;
-    if (v.enabled && assessment.dataPath && assessment.ports.some((p) => p.wantIp !== undefined)) {
+    if (!dataPath) {
+      // control plane only (the heal's second look)
+    } else if (v.enabled && assessment.dataPath && assessment.ports.some((p) => p.wantIp !== undefined)) {
       const dp = assessment.dataPath;
       const prev = progress.phase;
       phase('verifying-data-path');
@@ -130,19 +135,25 @@ export async function reverifyCrossVpcAccess(raw: unknown): Promise<ReverifyResu
     return result(first);
   }
 
-  // ---- heal ------------------------------------------------------------------------------------------
+  // ---- heal (holding the instance; refused, not queued, when another operation holds it) ----------------
   phase('healing');
   const actions: string[] = [];
   progress.healActions = actions;
-  const run = await look.describeWorkflowRun.executeWithOptions({ summary: `is the provisioning ${accessWorkflowId(instanceId)} running?` }, [
-    { workflowId: accessWorkflowId(instanceId) },
-  ]);
-  if (run.status === 'RUNNING') {
-    actions.push(`provisioning run ${accessWorkflowId(instanceId)} is in progress: not healing (it converges the access itself)`);
+  const held = await locks.acquire(instanceLockKey(instanceId), 'heal', { mode: 'try', waitMs: t.lockWaitMs });
+  let base = first;
+  if (!held.granted) {
+    const by = held.heldBy ? `${held.heldBy.operation} ${held.heldBy.workflowId}` : 'another operation';
+    actions.push(`not healing: ${by} holds the instance (it converges the access itself; the next check sees the result)`);
   } else {
-    const plan = healPlan(first.assessment);
-    if (!needsHeal(plan)) actions.push('no control-plane drift to repair (data path only): checking again');
-    else await heal(plan, first.snapshot, actions);
+    try {
+      // Look again now that nothing else changes the access, and heal what is still drifted.
+      base = await check(input.expected, false);
+      const plan = healPlan(base.assessment);
+      if (!needsHeal(plan)) actions.push('no control-plane drift to repair (data path only): checking again');
+      else await heal(plan, base.snapshot, actions);
+    } finally {
+      await locks.release(instanceLockKey(instanceId));
+    }
   }
 
   phase('rechecking');
@@ -182,19 +193,29 @@ export async function reverifyCrossVpcAccess(raw: unknown): Promise<ReverifyResu
       } else {
         const clientVpcId = template.vpcId;
         const clientSubnetId = template.subnetId;
-        const endpointCredentials = template.credentials;
+        const endpointCredentials = template.clientCredentials;
         await Promise.all(
           plan.ports.map((p) =>
             step(`endpoint of port ${p.portId}`, async () => {
-              if (p.purge) {
+              const bad = p.purge ? snap.endpoints.filter((e) => e.portId === p.portId && (e.status === 'rejected' || e.status === 'failed')).map((e) => e.endpointId) : [];
+              if (bad.length) {
                 const ids = await deleteEndpoints(
                   forward,
-                  { instanceId, portId: p.portId, serviceCredentials: input.instanceCredentials, endpointCredentials },
+                  { instanceId, portId: p.portId, instanceCredentials: input.instanceCredentials, clientCredentials: endpointCredentials, keepServiceIds: [], keepEndpointIds: snap.endpoints.filter((e) => e.portId === p.portId && !bad.includes(e.endpointId)).map((e) => e.endpointId), knownEndpointIds: bad },
                   t,
                 );
                 actions.push(`deleted the unusable endpoint(s) ${ids.join(', ')} of port ${p.portId}`);
               }
               const svc = snap.services.find((s) => s.portId === p.portId) ?? snap.services[0];
+              // The heal child keeps what exists of the port (its baseline) and removes only what it creates.
+              const portBaseline = {
+                portId: p.portId,
+                serviceIds: snap.services.filter((s) => s.portId === p.portId && s.status !== 'deleting').map((s) => s.serviceId),
+                endpoints: snap.endpoints
+                  .filter((e) => e.portId === p.portId && e.status !== 'deleting' && !bad.includes(e.endpointId))
+                  .map((e) => ({ endpointId: e.endpointId, status: e.status, ...(e.ip ? { ip: e.ip } : {}) })),
+                whitelisted: false,
+              };
               const r = await executeChild(provisionPortEndpoint, {
                 workflowId: portWorkflowId(info.workflowId, p.portId),
                 args: [
@@ -209,6 +230,7 @@ export async function reverifyCrossVpcAccess(raw: unknown): Promise<ReverifyResu
                     instanceCredentials: input.instanceCredentials,
                     clientCredentials: endpointCredentials,
                     serviceApprovalEnabled: svc?.approvalEnabled ?? false,
+                    baseline: portBaseline,
                     timeouts: t,
                   },
                 ],
@@ -229,29 +251,48 @@ export async function reverifyCrossVpcAccess(raw: unknown): Promise<ReverifyResu
 
     if (plan.securityGroupRule) {
       await step('security-group rule', async () => {
-        const r = await forward.ensureSecurityGroupRule.executeWithOptions({ summary: 'heal: ensure ingress TCP 9011 from 198.19.128.0/17' }, [
-          { credentials: input.instanceCredentials, instanceId, securityGroupId: inst.securityGroupId },
-        ]);
-        return `security-group rule ${r.ruleId ?? '?'} ${r.created ? 'created' : 'found'} on ${inst.securityGroupId}`;
+        const r = await locks.withLock(securityGroupLockKey(inst.securityGroupId), 'security-group-rule', t.lockWaitMs, () =>
+          forward.ensureSecurityGroupRule.executeWithOptions({ summary: 'heal: ensure ingress TCP 9011 from 198.19.128.0/17' }, [
+            { instanceCredentials: input.instanceCredentials, instanceId, securityGroupId: inst.securityGroupId },
+          ]),
+        );
+        return `security-group rule ${r.ruleId ?? '?'} in place on ${inst.securityGroupId}`;
       });
     }
     if (plan.networkAcl) {
       await step('network ACL rule', async () => {
-        const r = await forward.ensureNetworkAclRules.executeWithOptions({ summary: 'heal: network ACL allows 9011 from VPCEP' }, [
-          { credentials: input.instanceCredentials, instanceId, subnetId: inst.subnetId },
-        ]);
+        const args = { instanceCredentials: input.instanceCredentials, instanceId, subnetId: inst.subnetId };
+        const r = await settleInDoubt(await forward.ensureNetworkAclRules.executeWithOptions({ summary: 'heal: network ACL allows 9011 from VPCEP' }, [args]), {
+          what: 'network ACL rules',
+          t,
+          look: () => look.findNetworkAclRules.executeWithOptions({ summary: 'look for our network ACL rules' }, [args]),
+          again: () => forward.ensureNetworkAclRules.executeWithOptions({ summary: 'heal: network ACL allows 9011 from VPCEP' }, [args]),
+        });
         return `network ACL ${r.firewallId ?? '?'} rules ${r.ruleIds.join(', ')}`;
       });
     }
 
     if (plan.advertised) {
       await step('advertised IPs', async () => {
-        const ports = inst.entries.map((e) => ({ portId: e.portId, endpointIp: newIps.get(e.portId) ?? endpointOfPort(snap, e.portId)?.ip ?? '' }));
-        const mapping = buildAdvertisedMapping(inst.entries, ports);
-        const r = await forward.updateAdvertisedIps.executeWithOptions({ summary: 'heal: advertise the endpoint IP of each broker’s own port' }, [
-          { credentials: input.instanceCredentials, instanceId, mapping },
-        ]);
-        const changed = inst.entries.filter((e) => e.advertisedIp !== mapping[e.listenerIp]).map((e) => `${e.listenerIp} → ${mapping[e.listenerIp] ?? '?'}`);
+        // Each broker: its own port's endpoint IP; a dangling IP with no endpoint to point to goes back to the
+        // listener IP (clients inside the instance's VPC work again); anything else is left as it is.
+        const mapping: Record<string, string> = {};
+        for (const e of inst.entries) {
+          const ip = newIps.get(e.portId) ?? endpointOfPort(snap, e.portId)?.ip;
+          if (ip) mapping[e.listenerIp] = ip;
+          else if (plan.dangling.includes(e.listenerIp)) mapping[e.listenerIp] = e.listenerIp;
+        }
+        const args = { instanceCredentials: input.instanceCredentials, instanceId, mapping };
+        const r = await settleInDoubt(await forward.updateAdvertisedIps.executeWithOptions({ summary: 'heal: advertise the endpoint IP of each broker’s own port' }, [args]), {
+          what: 'crossvpc/modify',
+          t,
+          look: async () => {
+            const i = await look.readInstance.executeWithOptions({ summary: 'read the advertised IPs' }, [args]);
+            return i.entries.every((e) => mapping[e.listenerIp] === undefined || mapping[e.listenerIp] === e.advertisedIp) ? { changed: true, confirmed: {} } : null;
+          },
+          again: () => forward.updateAdvertisedIps.executeWithOptions({ summary: 'heal: advertise the endpoint IP of each broker’s own port' }, [args]),
+        });
+        const changed = inst.entries.filter((e) => mapping[e.listenerIp] !== undefined && e.advertisedIp !== mapping[e.listenerIp]).map((e) => `${e.listenerIp} → ${mapping[e.listenerIp] ?? '?'}`);
         return r.changed ? `advertised IPs re-applied by port id (${changed.join(', ')})` : 'advertised IPs already right';
       });
     }

@@ -1,20 +1,26 @@
 /**
- * A pure compensation stack. Steps are registered BEFORE the forward action they undo (so a half-done
- * action is undone too); each undo must therefore be idempotent and a no-op when nothing was done.
- * `compensate()` runs them last-in-first-out, continues past failures and reports what happened.
- * No Temporal import: the caller wraps `compensate()` in `CancellationScope.nonCancellable`.
+ * A pure compensation stack. Steps are registered BEFORE the forward action they undo (so a half-done action
+ * is undone too); each undo must therefore be idempotent and a no-op when nothing was done. `compensate()` runs
+ * them last-in-first-out, continues past failures and reports what was undone, what was kept (it existed before
+ * the run) and what is left over. No Temporal import: the caller wraps `compensate()` in
+ * `CancellationScope.nonCancellable`.
  */
-export interface UndoStep {
-  /** Human text for the final error, e.g. "restored advertised IPs". */
-  what: string;
-  run: () => Promise<string | void>;
+import type { Leftover, ResourceKind, UndoReport } from './definitions.js';
+
+/** What one undo step did. */
+export interface StepOutcome {
+  undone?: string[];
+  kept?: string[];
+  leftovers?: Leftover[];
 }
 
-export interface CompensationReport {
-  /** `what` (or the text the step returned) of every step that succeeded, in execution order. */
-  undone: string[];
-  /** Steps that failed for good, with their error message. */
-  failed: { what: string; error: string }[];
+export interface UndoStep {
+  /** Human text, e.g. "restored the advertised IPs". */
+  what: string;
+  /** The kind of resource, and the ids it concerns (for a leftover when the step throws). */
+  kind: ResourceKind;
+  ids: () => string[];
+  run: () => Promise<StepOutcome | string | void>;
 }
 
 export class Saga {
@@ -22,8 +28,8 @@ export class Saga {
   private done = false;
 
   /** Registers an undo step; returns a function that drops it again (for steps made moot). */
-  add(what: string, run: () => Promise<string | void>): () => void {
-    const step: UndoStep = { what, run };
+  add(what: string, kind: ResourceKind, run: UndoStep['run'], ids: () => string[] = () => []): () => void {
+    const step: UndoStep = { what, kind, ids, run };
     this.steps.unshift(step);
     return () => {
       const i = this.steps.indexOf(step);
@@ -41,17 +47,23 @@ export class Saga {
   }
 
   /** Runs every step once, newest first. Never throws. */
-  async compensate(onStep?: (what: string) => void): Promise<CompensationReport> {
-    const report: CompensationReport = { undone: [], failed: [] };
+  async compensate(onStep?: (what: string) => void): Promise<UndoReport> {
+    const report: UndoReport = { undone: [], kept: [], leftovers: [] };
     if (this.done) return report;
     this.done = true;
     for (const step of this.steps.splice(0)) {
       onStep?.(step.what);
       try {
-        const text = await step.run();
-        report.undone.push(typeof text === 'string' && text ? text : step.what);
+        const out = await step.run();
+        if (typeof out === 'string') report.undone.push(out || step.what);
+        else if (out === undefined) report.undone.push(step.what);
+        else {
+          report.undone.push(...(out.undone ?? []));
+          report.kept.push(...(out.kept ?? []));
+          report.leftovers.push(...(out.leftovers ?? []));
+        }
       } catch (err) {
-        report.failed.push({ what: step.what, error: errorMessage(err) });
+        report.leftovers.push({ kind: step.kind, ids: step.ids(), what: step.what, error: errorMessage(err) });
       }
     }
     return report;

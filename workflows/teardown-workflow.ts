@@ -3,39 +3,33 @@
  * resources **in the cloud** (tags and description markers carrying the access id), never in a workflow's
  * history, so it works months later and on a half-provisioned access.
  *
- *  0. a provisioning run `crossvpc-<instanceId>` still running is cancelled first, and awaited: its own
- *     rollback runs; whatever it leaves is cleaned below
+ *  0. hold the instance (lock mode `preempt`): a running or queued provisioning or heal of the instance is
+ *     cancelled and rolls itself back first; whatever it leaves is cleaned below
  *  1. discover: the instance, tagged services (instance account), tagged endpoints (instance and client
  *     accounts), marked security-group and network ACL rules
  *  2. brokers advertising one of this access's endpoint IPs go back to their listener IP (no other broker is
  *     touched)
- *  3. the marked rules are removed
- *  4. endpoints deleted (wait for 404), then the services (EndPoint.3006 retried), wait for 404
+ *  3. the marked rules are removed — the shared security-group rule only when no other access on the group
+ *     needs it (under the security group's lock)
+ *  4. endpoints deleted (wait until gone), then the services (EndPoint.3006 retried), wait until gone
  *
- * Every step is idempotent, so a re-run (or a run after a crash) finishes the job. Teardown is itself a
- * cleanup: it runs in a non-cancellable scope (a cancel request does not leave it half done; terminate is
- * safe because a re-run resumes).
+ * Each kind is attempted even when another failed; a step that fails for good is reported as a leftover
+ * (`TeardownIncomplete`), and a re-run finishes the job. Teardown is itself a cleanup: it runs in a
+ * non-cancellable scope (terminate + re-run is safe).
  */
-import {
-  ApplicationFailure,
-  CancellationScope,
-  getExternalWorkflowHandle,
-  log,
-  setCurrentDetails,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, log, setHandler } from '@temporalio/workflow';
 import type { AccessSnapshot, DiscoveredEndpoint } from '../activities/discovery.js';
-import { ErrorTypes } from './errors.js';
-import { accessWorkflowId, type Polling } from './input.js';
-import { teardownProgressQuery, type TeardownPhase, type TeardownProgress } from './ops-definitions.js';
-import { parseTeardownInput, type TeardownInput, type TeardownResult } from './ops-input.js';
-import { pollUntil } from './poll.js';
 import { deleteEndpoints, deleteServices } from './cleanup.js';
-import { otcProxies, type OtcProxy } from './proxies.js';
+import type { Leftover } from './definitions.js';
+import { ErrorTypes } from './errors.js';
+import { settleInDoubt } from './in-doubt.js';
+import { createLockClient } from './lock.js';
+import { instanceLockKey, securityGroupLockKey } from './lock-definitions.js';
+import { teardownProgressQuery, type TeardownPhase } from './ops-definitions.js';
+import { parseTeardownInput, type TeardownInput, type TeardownResult } from './ops-input.js';
+import { otcProxies } from './proxies.js';
 import { errorMessage } from './saga.js';
-import { CrossVpcInstanceId, CrossVpcPhase } from './search-attributes.js';
+import { TeardownProgressTracker } from './teardown-progress.js';
 
 /** Credential sets also searched for endpoints when configured on the worker (the cross-account default). */
 const OPTIONAL_CLIENT_SETS = ['client'];
@@ -49,159 +43,195 @@ export async function teardownCrossVpcAccess(raw: unknown): Promise<TeardownResu
   const { instanceId } = input;
   const t = input.timeouts;
   const { look, undo } = otcProxies(t);
-
-  const progress: TeardownProgress = {
-    instanceId,
-    phase: 'checking-provisioning',
-    removed: { endpoints: [], services: [], securityGroupRules: [], aclRules: [] },
-    restored: {},
-    leftAlone: [],
-  };
-  setHandler(teardownProgressQuery, () => progress);
-  const phase = (p: TeardownPhase): void => {
-    progress.phase = p;
-    upsertSearchAttributes([
-      { key: CrossVpcInstanceId, value: instanceId },
-      { key: CrossVpcPhase, value: `teardown:${p}` },
-    ]);
-    render(progress);
+  const locks = createLockClient();
+  const progress = new TeardownProgressTracker(instanceId);
+  setHandler(teardownProgressQuery, () => progress.state);
+  const leftovers: Leftover[] = [];
+  const attempt = async (kind: Leftover['kind'], what: string, ids: string[], fn: () => Promise<void>): Promise<void> => {
+    try {
+      await fn();
+    } catch (err) {
+      leftovers.push({ kind, ids, what, error: errorMessage(err) });
+    }
   };
 
   return CancellationScope.nonCancellable(async () => {
-    // ---- 0. a provisioning run still going rolls itself back first ---------------------------------------
+    // ---- 0. hold the instance: a provisioning or heal going on rolls itself back first --------------------
     phase('checking-provisioning');
-    const cancelledProvisioning = await cancelRunningProvisioning(look, instanceId, t, () => phase('cancelling-provisioning'));
-    progress.cancelledProvisioning = cancelledProvisioning;
+    const held = await locks.acquire(instanceLockKey(instanceId), 'teardown', { mode: 'preempt', waitMs: t.lockWaitMs, onQueued: () => phase('cancelling-provisioning') });
+    if (!held.granted) {
+      throw ApplicationFailure.create({ type: ErrorTypes.AccessBusy, nonRetryable: true, message: `instance ${instanceId} is busy for more than ${t.lockWaitMs} ms; nothing was removed` });
+    }
+    try {
+      const cancelledProvisioning = held.preempted.some((p) => p.operation === 'provision');
+      progress.state.cancelledProvisioning = cancelledProvisioning;
 
-    // ---- 1. discover from the cloud ------------------------------------------------------------------
-    phase('discovering');
-    const snap: AccessSnapshot = await look.discoverAccess.executeWithOptions({ summary: `find resources tagged crossvpc-access=${instanceId}` }, [
-      {
+      // ---- 1. discover from the cloud ----------------------------------------------------------------------
+      phase('discovering');
+      let snap: AccessSnapshot;
+      try {
+        snap = await look.discoverAccess.executeWithOptions({ summary: `find resources tagged crossvpc-access=${instanceId}` }, [
+          { instanceId, instanceCredentials: input.instanceCredentials, endpointCredentials: [input.clientCredentials], optionalEndpointCredentials: OPTIONAL_CLIENT_SETS },
+        ]);
+      } catch (err) {
+        // Without a look at the cloud nothing is touched, and nothing can be said of what is there: the access is
+        // as it was (whatever that is). Not "leftovers": the teardown does not know of any.
+        const notLookedAt: Leftover['kind'][] = ['advertised-ip', 'security-group-rule', 'acl-rule', 'endpoint', 'endpoint-service'];
+        phase('incomplete');
+        throw ApplicationFailure.create({
+          type: ErrorTypes.TeardownIncomplete,
+          nonRetryable: true,
+          message: `teardown of ${instanceId} could not read the cloud (${errorMessage(err)}); nothing was removed. Run it again once the cloud recovers.`,
+          details: [{ instanceId, removed: progress.state.removed, leftovers: [], notLookedAt, reason: errorMessage(err), restored: {} }],
+        });
+      }
+      const portEndpoints = snap.endpoints.filter((e): e is DiscoveredEndpoint & { portId: string } => e.portId !== null);
+      const portServices = snap.services.filter((s) => s.portId !== null);
+      for (const e of snap.endpoints) if (e.portId === null) progress.leftAlone(`endpoint ${e.endpointId} (access tag without a port tag: not created by kafka-crossvpc)`);
+      for (const s of snap.services) if (s.portId === null) progress.leftAlone(`service ${s.serviceId} (access tag without a port tag: not created by kafka-crossvpc)`);
+
+      // ---- 2. advertised IPs that are ours go back to the listener IPs ----------------------------------
+      const ourIps = new Set(portEndpoints.flatMap((e) => (e.ip ? [e.ip] : [])));
+      const restore: Record<string, string> = {};
+      for (const entry of snap.instance?.entries ?? []) {
+        if (entry.advertisedIp === entry.listenerIp) continue;
+        if (ourIps.has(entry.advertisedIp)) {
+          restore[entry.listenerIp] = entry.listenerIp;
+          progress.restored(entry.listenerIp, entry.advertisedIp);
+        } else {
+          progress.leftAlone(`broker ${entry.listenerIp} advertises ${entry.advertisedIp}, which is no endpoint of this access: left as it is`);
+        }
+      }
+      let restoredAdvertisedIps = false;
+      if (Object.keys(restore).length > 0) {
+        phase('restoring-advertised-ips');
+        const args = { instanceCredentials: input.instanceCredentials, instanceId, mapping: restore };
+        await attempt('advertised-ip', `advertised IPs of ${Object.keys(restore).join(', ')} (still our endpoint IPs)`, Object.keys(restore), async () => {
+          const r = await settleInDoubt(await undo.updateAdvertisedIps.executeWithOptions({ summary: `restore listener IPs of ${Object.keys(restore).join(', ')}` }, [args]), {
+            what: 'restoring the listener IPs',
+            t,
+            look: async () => {
+              const i = await undo.readInstance.executeWithOptions({ summary: 'read the advertised IPs' }, [args]);
+              return i.entries.every((e) => restore[e.listenerIp] === undefined || e.advertisedIp === restore[e.listenerIp]) ? { changed: true, confirmed: {} } : null;
+            },
+            again: () => undo.updateAdvertisedIps.executeWithOptions({ summary: `restore listener IPs of ${Object.keys(restore).join(', ')}` }, [args]),
+          });
+          restoredAdvertisedIps = r.changed;
+        });
+      }
+
+      // ---- 3. the rules this access created --------------------------------------------------------------
+      const sgId = snap.instance?.securityGroupId || null;
+      if (snap.markedSgRules.length > 0 || snap.markedAclRules.length > 0 || (sgId && snap.instanceSgRule)) {
+        phase('removing-rules');
+        if (snap.markedSgRules.length > 0 || (sgId && snap.instanceSgRule)) {
+          await attempt('security-group-rule', 'security-group rule(s) marked crossvpc-access', snap.markedSgRules.map((r) => r.ruleId), async () => {
+            const remove = () =>
+              undo.removeMarkedSecurityGroupRules.executeWithOptions({ summary: 'remove security-group rules marked crossvpc-access (not those still needed)' }, [
+                { instanceCredentials: input.instanceCredentials, instanceId, securityGroupId: sgId },
+              ]);
+            const r = sgId ? await locks.withLock(securityGroupLockKey(sgId), 'security-group-rule', t.lockWaitMs, remove) : await remove();
+            progress.state.removed.securityGroupRules = r.ids;
+            if (r.keptFor?.length) progress.leftAlone(`the security-group rule on ${sgId ?? '?'}: still needed by the access of ${r.keptFor.join(', ')}`);
+          });
+        }
+        if (snap.markedAclRules.length > 0) {
+          await attempt('acl-rule', 'network ACL rules marked crossvpc-access', snap.markedAclRules.flatMap((r) => r.ruleIds), async () => {
+            const r = await undo.removeMarkedAclRules.executeWithOptions({ summary: 'remove network ACL rules marked crossvpc-access' }, [
+              { instanceCredentials: input.instanceCredentials, instanceId },
+            ]);
+            progress.state.removed.aclRules = r.ids;
+          });
+        }
+        progress.render();
+      }
+
+      // ---- 4. endpoints (wait until gone), then services (wait until gone) --------------------------------
+      const blockedPorts = new Set<string>();
+      if (portEndpoints.length > 0) {
+        phase('deleting-endpoints');
+        const groups = new Map<string, { portId: string; clientCredentials: string; ids: string[] }>();
+        for (const e of portEndpoints) {
+          const k = `${e.clientCredentials}\u0000${e.portId}`;
+          const g = groups.get(k) ?? { portId: e.portId, clientCredentials: e.clientCredentials, ids: [] };
+          g.ids.push(e.endpointId);
+          groups.set(k, g);
+        }
+        const deleted: string[] = [];
+        await Promise.all(
+          [...groups.values()].map((g) =>
+            attempt('endpoint', `endpoint(s) ${g.ids.join(', ')} of port ${g.portId}`, g.ids, async () => {
+              deleted.push(
+                ...(await deleteEndpoints(
+                  undo,
+                  { instanceId, portId: g.portId, instanceCredentials: input.instanceCredentials, clientCredentials: g.clientCredentials, keepServiceIds: [], keepEndpointIds: [], knownEndpointIds: g.ids },
+                  t,
+                )),
+              );
+            }).then(() => {
+              if (leftovers.some((l) => l.kind === 'endpoint' && l.ids.some((id) => g.ids.includes(id)))) blockedPorts.add(g.portId);
+            }),
+          ),
+        );
+        progress.state.removed.endpoints = [...new Set(deleted)].sort();
+        progress.render();
+      }
+      if (portServices.length > 0) {
+        phase('deleting-services');
+        const byPort = new Map<string, string[]>();
+        for (const s of portServices) byPort.set(s.portId ?? '', [...(byPort.get(s.portId ?? '') ?? []), s.serviceId]);
+        const deleted: string[] = [];
+        await Promise.all(
+          [...byPort.entries()].map(([portId, ids]) => {
+            if (blockedPorts.has(portId)) {
+              leftovers.push({ kind: 'endpoint-service', ids, what: `endpoint service(s) ${ids.join(', ')} of port ${portId}`, error: 'not deleted: the endpoints of its port could not be removed' });
+              return Promise.resolve();
+            }
+            return attempt('endpoint-service', `endpoint service(s) ${ids.join(', ')} of port ${portId}`, ids, async () => {
+              deleted.push(
+                ...(await deleteServices(
+                  undo,
+                  { instanceId, portId, instanceCredentials: input.instanceCredentials, clientCredentials: input.clientCredentials, keepServiceIds: [], keepEndpointIds: [], knownServiceIds: ids },
+                  t,
+                )),
+              );
+            });
+          }),
+        );
+        progress.state.removed.services = [...new Set(deleted)].sort();
+      }
+
+      const removed = progress.state.removed;
+      const nothing = removed.endpoints.length + removed.services.length + removed.securityGroupRules.length + removed.aclRules.length === 0;
+      if (leftovers.length > 0) {
+        progress.state.leftovers = leftovers;
+        phase('incomplete');
+        throw ApplicationFailure.create({
+          type: ErrorTypes.TeardownIncomplete,
+          nonRetryable: true,
+          message: `teardown of ${instanceId} incomplete; left over: ${leftovers.map((l) => `${l.what} (${l.error})`).join('; ')}. Run the teardown again once the cloud recovers.`,
+          details: [{ instanceId, removed, leftovers, restored: progress.state.restored }],
+        });
+      }
+      const alreadyClean = !restoredAdvertisedIps && nothing;
+      phase(alreadyClean ? 'already-clean' : 'torn-down');
+      log.info('teardown finished', { instanceId, removed, restored: progress.state.restored, alreadyClean });
+      return {
         instanceId,
-        instanceCredentials: input.instanceCredentials,
-        endpointCredentials: [input.clientCredentials],
-        optionalEndpointCredentials: OPTIONAL_CLIENT_SETS,
-      },
-    ]);
-    const portEndpoints = snap.endpoints.filter((e): e is DiscoveredEndpoint & { portId: string } => e.portId !== null);
-    const portServices = snap.services.filter((s) => s.portId !== null);
-    for (const e of snap.endpoints) if (e.portId === null) progress.leftAlone.push(`endpoint ${e.endpointId} (access tag without a port tag: not created by kafka-crossvpc)`);
-    for (const s of snap.services) if (s.portId === null) progress.leftAlone.push(`service ${s.serviceId} (access tag without a port tag: not created by kafka-crossvpc)`);
-
-    // ---- 2. advertised IPs that are ours go back to the listener IPs --------------------------------------
-    const ourIps = new Map<string, string>();
-    for (const e of portEndpoints) if (e.ip) ourIps.set(e.ip, e.portId);
-    const restore: Record<string, string> = {};
-    for (const entry of snap.instance?.entries ?? []) {
-      if (entry.advertisedIp === entry.listenerIp) continue;
-      if (ourIps.has(entry.advertisedIp)) {
-        restore[entry.listenerIp] = entry.listenerIp;
-        progress.restored[entry.listenerIp] = entry.advertisedIp;
-      } else {
-        progress.leftAlone.push(`broker ${entry.listenerIp} advertises ${entry.advertisedIp}, which is no endpoint of this access: left as it is`);
-      }
+        restoredAdvertisedIps,
+        removed,
+        alreadyClean,
+        cancelledProvisioning,
+        restored: progress.state.restored,
+        searched: snap.searched,
+        leftAlone: progress.state.leftAlone,
+      };
+    } finally {
+      await locks.release(instanceLockKey(instanceId));
     }
-    let restoredAdvertisedIps = false;
-    if (Object.keys(restore).length > 0) {
-      phase('restoring-advertised-ips');
-      const r = await undo.updateAdvertisedIps.executeWithOptions({ summary: `restore listener IPs of ${Object.keys(restore).join(', ')}` }, [
-        { credentials: input.instanceCredentials, instanceId, mapping: restore },
-      ]);
-      restoredAdvertisedIps = r.changed;
-    }
-
-    // ---- 3. the rules this access created ---------------------------------------------------------------
-    if (snap.markedSgRules.length > 0 || snap.markedAclRules.length > 0) {
-      phase('removing-rules');
-      if (snap.markedSgRules.length > 0) {
-        const r = await undo.removeMarkedSecurityGroupRules.executeWithOptions({ summary: 'remove security-group rules marked crossvpc-access' }, [
-          { credentials: input.instanceCredentials, instanceId },
-        ]);
-        progress.removed.securityGroupRules = r.ids;
-      }
-      if (snap.markedAclRules.length > 0) {
-        const r = await undo.removeMarkedAclRules.executeWithOptions({ summary: 'remove network ACL rules marked crossvpc-access' }, [
-          { credentials: input.instanceCredentials, instanceId },
-        ]);
-        progress.removed.aclRules = r.ids;
-      }
-      render(progress);
-    }
-
-    // ---- 4. endpoints (wait 404), then services (wait 404) ---------------------------------------------
-    const portIds = [...new Set([...portEndpoints.map((e) => e.portId), ...portServices.map((s) => s.portId ?? '')])].filter(Boolean).sort();
-    if (portEndpoints.length > 0) {
-      phase('deleting-endpoints');
-      const groups = new Map<string, { portId: string; credentials: string }>();
-      for (const e of portEndpoints) groups.set(`${e.credentials}\u0000${e.portId}`, { portId: e.portId, credentials: e.credentials });
-      const deleted = await Promise.all(
-        [...groups.values()].map((g) => deleteEndpoints(undo, { instanceId, portId: g.portId, serviceCredentials: input.instanceCredentials, endpointCredentials: g.credentials }, t)),
-      );
-      progress.removed.endpoints = [...new Set(deleted.flat())].sort();
-      render(progress);
-    }
-    if (portServices.length > 0) {
-      phase('deleting-services');
-      const deleted = await Promise.all(
-        [...new Set(portServices.map((s) => s.portId ?? ''))].map((portId) =>
-          deleteServices(undo, { instanceId, portId, serviceCredentials: input.instanceCredentials, endpointCredentials: input.clientCredentials }, t),
-        ),
-      );
-      progress.removed.services = [...new Set(deleted.flat())].sort();
-    }
-
-    const removed = progress.removed;
-    const alreadyClean =
-      !restoredAdvertisedIps && removed.endpoints.length + removed.services.length + removed.securityGroupRules.length + removed.aclRules.length === 0;
-    phase(alreadyClean ? 'already-clean' : 'torn-down');
-    log.info('teardown finished', { instanceId, ports: portIds, removed, restored: progress.restored, alreadyClean });
-    return {
-      instanceId,
-      restoredAdvertisedIps,
-      removed,
-      alreadyClean,
-      cancelledProvisioning,
-      restored: progress.restored,
-      searched: snap.searched,
-    };
   });
-}
 
-/**
- * If the provisioning run of this access is running: request its cancellation (it rolls back on its own)
- * and wait until it has closed. Returns whether it cancelled one.
- */
-async function cancelRunningProvisioning(look: OtcProxy, instanceId: string, t: Polling, onCancel: () => void): Promise<boolean> {
-  const workflowId = accessWorkflowId(instanceId);
-  if (workflowId === workflowInfo().workflowId) return false;
-  const run = await look.describeWorkflowRun.executeWithOptions({ summary: `is ${workflowId} running?` }, [{ workflowId }]);
-  if (run.status !== 'RUNNING') return false;
-  onCancel();
-  try {
-    await getExternalWorkflowHandle(workflowId, run.runId).cancel();
-  } catch (err) {
-    // It closed meanwhile: nothing to cancel.
-    log.info('provisioning run closed before the cancel request', { workflowId, error: errorMessage(err) });
+  function phase(p: TeardownPhase): void {
+    progress.phase(p);
   }
-  await pollUntil({
-    what: `provisioning ${workflowId} closed (its rollback done)`,
-    schedule: { ...t, deadlineMs: t.compensationDeadlineMs },
-    check: () => look.describeWorkflowRun.executeWithOptions({ summary: `has ${workflowId} closed?` }, [{ workflowId }]),
-    evaluate: (s) => (s.status !== 'RUNNING' || s.runId !== run.runId ? { done: true, value: s } : { done: false }),
-  });
-  return true;
-}
-
-function render(p: TeardownProgress): void {
-  const lines = [`**teardown of ${p.instanceId}** — **${p.phase}**`];
-  if (p.cancelledProvisioning) lines.push('', 'a running provisioning was cancelled first (it rolled back on its own)');
-  const restored = Object.entries(p.restored);
-  if (restored.length) lines.push('', '| broker | advertised (ours) | restored to |', '|---|---|---|', ...restored.map(([l, a]) => `| ${l} | ${a} | ${l} |`));
-  const r = p.removed;
-  lines.push(
-    '',
-    `removed: ${r.endpoints.length} endpoint(s), ${r.services.length} service(s), ${r.securityGroupRules.length} security-group rule(s), ${r.aclRules.length} ACL rule(s)`,
-  );
-  if (p.leftAlone.length) lines.push('', 'left alone (not ours):', ...p.leftAlone.map((x) => `- ${x}`));
-  setCurrentDetails(lines.join('\n'));
 }

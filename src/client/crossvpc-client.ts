@@ -511,6 +511,9 @@ export function progressFromOutcome(instanceId: string, outcome: ProvisionOutcom
     ...(outcome.bootstrapServers ? { bootstrapServers: outcome.bootstrapServers } : {}),
     ...(outcome.error ? { error: outcome.error.message } : {}),
     ...(outcome.error?.undone?.length ? { undone: outcome.error.undone } : {}),
+    ...(outcome.error?.kept?.length ? { kept: outcome.error.kept } : {}),
+    ...(outcome.error?.leftovers?.length ? { leftovers: outcome.error.leftovers } : {}),
+    ...(outcome.error?.advertisedAfter ? { advertisedAfter: outcome.error.advertisedAfter } : {}),
   };
 }
 

@@ -22,6 +22,11 @@ export type QueryParams = Record<string, QueryValue>;
 export interface CallOptions {
   /** Aborts the call; the signal's reason is rethrown. Activities pass Temporal's cancellation signal. */
   signal?: AbortSignal;
+  /**
+   * Whole-request timeout of this call in ms; the transport's own timeout still caps it. Activities derive it
+   * from the time left in their attempt, so a call always ends (answer or timeout) before its activity times out.
+   */
+  timeoutMs?: number;
 }
 
 export interface TransportRequest extends CallOptions {
@@ -158,7 +163,8 @@ export class OtcTransport {
     const baseHeaders: Record<string, string> = { Accept: 'application/json', 'User-Agent': this.userAgent, ...req.headers };
     if (req.body !== undefined) baseHeaders['Content-Type'] ??= 'application/json';
 
-    const timeout = AbortSignal.timeout(this.timeoutMs);
+    const timeoutMs = Math.max(1, Math.min(req.timeoutMs ?? this.timeoutMs, this.timeoutMs));
+    const timeout = AbortSignal.timeout(timeoutMs);
     const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
     const outgoing = { method: req.method, url, headers: baseHeaders, body };
     const headers = req.authorize === false ? baseHeaders : await this.authorizer.authorize(outgoing, req.signal);
@@ -177,7 +183,7 @@ export class OtcTransport {
     } catch (err) {
       if (req.signal?.aborted) throw req.signal.reason;
       if (timeout.aborted) {
-        throw new OtcTransportError({ service: this.service, kind: 'timeout', message: `${req.method} ${req.path} timed out after ${this.timeoutMs} ms`, cause: err });
+        throw new OtcTransportError({ service: this.service, kind: 'timeout', message: `${req.method} ${req.path} timed out after ${timeoutMs} ms`, cause: err });
       }
       const code = errorCode(err);
       // Test doubles (MockAgent "not matched") are programming errors, not network failures.

@@ -5,7 +5,8 @@
 import { Client, Connection, WorkflowFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { z } from 'zod';
-import type { AccessFailureDetails, AccessResult } from '../../workflows/access-workflow.js';
+import type { AccessFailureDetails, AccessResult } from '../../workflows/access-outcome.js';
+import { ACCESS_REPORT_MEMO, type Leftover } from '../../workflows/definitions.js';
 import { ErrorTypes } from '../../workflows/errors.js';
 import { accessWorkflowId, type ProvisionInput } from '../../workflows/input.js';
 import { CrossVpcInstanceId, CrossVpcPhase } from '../../workflows/search-attributes.js';
@@ -39,7 +40,11 @@ export interface ProvisionOutcome {
     /** Error type/code of the underlying cause (e.g. the cloud API's error code). */
     causeType?: string;
     undone?: string[];
-    leftovers?: { what: string; error: string }[];
+    /** Resources left in place because they were there before this run. */
+    kept?: string[];
+    leftovers?: Leftover[];
+    /** listener IP → advertised IP as read after the undo. */
+    advertisedAfter?: Record<string, string>;
   };
   result?: AccessResult;
 }
@@ -116,17 +121,27 @@ export async function awaitAccessOutcome(handle: WorkflowHandle & { firstExecuti
       status: verified ? 'verified' : 'failed',
       bootstrapServers: result.bootstrapServers,
       ports: result.ports.map((p) => ({ ...p })),
-      ...(verified ? {} : { error: { type: 'Unverified', message: 'provisioned but not verified (verify.enabled = false)' } }),
+      ...(verified ? {} : { error: { type: ErrorTypes.Unverified, message: 'provisioned but not verified (verify.enabled = false)' } }),
       result,
     };
   } catch (err) {
     if (!(err instanceof WorkflowFailedError)) throw err;
-    return { ...base, ...outcomeOfFailure(err.cause) };
+    let details = failureDetails(err.cause);
+    if (!details) {
+      // A cancelled run's CancelledFailure carries no details across the server: read the run's own report (memo).
+      const memo = (await handle.describe().catch(() => undefined))?.memo?.[ACCESS_REPORT_MEMO] as AccessFailureDetails | undefined;
+      if (memo && typeof memo === 'object' && Array.isArray(memo.undone)) details = memo;
+    }
+    return { ...base, ...outcomeOfFailure(err.cause, details) };
   }
 }
 
-function outcomeOfFailure(cause: Error | undefined): Omit<ProvisionOutcome, 'workflowId' | 'runId'> {
+function failureDetails(cause: Error | undefined): AccessFailureDetails | undefined {
   const d = (cause instanceof ApplicationFailure || cause instanceof CancelledFailure ? cause.details?.[0] : undefined) as AccessFailureDetails | undefined;
+  return d && typeof d === 'object' && Array.isArray(d.undone) ? d : undefined;
+}
+
+export function outcomeOfFailure(cause: Error | undefined, d: AccessFailureDetails | undefined): Omit<ProvisionOutcome, 'workflowId' | 'runId'> {
   const ports: PortOutcome[] = (d?.ports ?? []).map((p) => ({
     portId: p.portId,
     listenerIp: p.listenerIp,
@@ -142,17 +157,19 @@ function outcomeOfFailure(cause: Error | undefined): Omit<ProvisionOutcome, 'wor
     ...(d?.failedStep ? { failedStep: d.failedStep } : {}),
     ...(d?.causeType ? { causeType: d.causeType } : {}),
     ...(d?.undone ? { undone: d.undone } : {}),
+    ...(d?.kept ? { kept: d.kept } : {}),
     ...(d?.leftovers?.length ? { leftovers: d.leftovers } : {}),
+    ...(d?.advertisedAfter ? { advertisedAfter: d.advertisedAfter } : {}),
   });
   if (cause instanceof CancelledFailure) {
-    return { status: 'rolled_back', bootstrapServers: null, ports, error: error('Cancelled', cause.message || 'cancelled') };
+    return { status: d?.status === 'failed' ? 'failed' : 'rolled_back', bootstrapServers: null, ports, error: error(ErrorTypes.Cancelled, cause.message || 'cancelled') };
   }
   if (cause instanceof ApplicationFailure) {
     const type = cause.type ?? 'Error';
     const status: OutcomeStatus = type === ErrorTypes.ProvisioningRolledBack ? 'rolled_back' : 'failed';
     return { status, bootstrapServers: null, ports, error: error(type, cause.message) };
   }
-  if (cause instanceof TerminatedFailure) return { status: 'failed', bootstrapServers: null, ports, error: error('Terminated', 'terminated: no compensation ran') };
-  if (cause instanceof TimeoutFailure) return { status: 'failed', bootstrapServers: null, ports, error: error('Timeout', cause.message) };
+  if (cause instanceof TerminatedFailure) return { status: 'failed', bootstrapServers: null, ports, error: error(ErrorTypes.Terminated, 'terminated: no compensation ran') };
+  if (cause instanceof TimeoutFailure) return { status: 'failed', bootstrapServers: null, ports, error: error(ErrorTypes.Timeout, cause.message) };
   return { status: 'failed', bootstrapServers: null, ports, error: error(cause?.name ?? 'Error', cause?.message ?? 'workflow failed') };
 }

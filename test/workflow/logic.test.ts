@@ -1,6 +1,6 @@
 /** Pure workflow logic: the port-id mapping, the saga helper, the poll schedule, the input schema. */
 import { describe, expect, it } from 'vitest';
-import { bootstrapServers, buildAdvertisedMapping, classifyAdvertised, MappingError, originalAdvertised } from '../../workflows/mapping.js';
+import { bootstrapServers, buildAdvertisedMapping, classifyAdvertised, MappingError } from '../../workflows/mapping.js';
 import { nextPollDelayMs, pollDelayMs } from '../../workflows/polling.js';
 import { Saga } from '../../workflows/saga.js';
 import { accessWorkflowId, parseProvisionInput, portWorkflowId, serviceNameForPort } from '../../workflows/input.js';
@@ -42,7 +42,7 @@ describe('advertised-IP mapping (by port id, never by position)', () => {
       ]),
     ).toThrow(/matches no broker/);
   });
-  it('classifies advertised IPs as free, ours or foreign; originals restore ours to the listener IP', () => {
+  it('classifies advertised IPs as free, ours or foreign', () => {
     const current = [
       { ...entries[0]!, advertisedIp: '192.168.2.7' },
       { ...entries[1]!, advertisedIp: '8.8.8.8' },
@@ -50,31 +50,36 @@ describe('advertised-IP mapping (by port id, never by position)', () => {
     ];
     const ours = [{ portId: 'p-c', endpointIp: '192.168.2.7' }];
     expect(classifyAdvertised(current, ours)).toEqual({ free: ['10.0.0.72'], ours: ['10.0.0.100'], foreign: ['10.0.0.61'] });
-    expect(originalAdvertised(current, ours)).toEqual({ '10.0.0.100': '10.0.0.100', '10.0.0.61': '8.8.8.8', '10.0.0.72': '10.0.0.72' });
   });
 });
 
 describe('Saga', () => {
-  it('runs undo steps newest first, continues past failures and reports both', async () => {
+  it('runs undo steps newest first, continues past failures and reports undone, kept and leftovers', async () => {
     const ran: string[] = [];
     const saga = new Saga();
-    saga.add('delete services', async () => void ran.push('services'));
-    saga.add('remove rule', async () => {
-      ran.push('rule');
-      throw new Error('boom');
-    });
-    const drop = saga.add('never', async () => void ran.push('never'));
-    saga.add('restore IPs', async () => {
+    saga.add('delete services', 'endpoint-service', async () => void ran.push('services'));
+    saga.add(
+      'remove rule',
+      'security-group-rule',
+      async () => {
+        ran.push('rule');
+        throw new Error('boom');
+      },
+      () => ['rule-1'],
+    );
+    const drop = saga.add('never', 'endpoint', async () => void ran.push('never'));
+    saga.add('restore IPs', 'advertised-ip', async () => {
       ran.push('ips');
-      return 'restored 3 IPs';
+      return { undone: ['restored 3 IPs'], kept: ['endpoint e-1 (there before this run)'] };
     });
     drop();
     expect(saga.pending()).toEqual(['restore IPs', 'remove rule', 'delete services']);
     const report = await saga.compensate();
     expect(ran).toEqual(['ips', 'rule', 'services']);
     expect(report.undone).toEqual(['restored 3 IPs', 'delete services']);
-    expect(report.failed).toEqual([{ what: 'remove rule', error: 'boom' }]);
-    expect(await saga.compensate()).toEqual({ undone: [], failed: [] });
+    expect(report.kept).toEqual(['endpoint e-1 (there before this run)']);
+    expect(report.leftovers).toEqual([{ kind: 'security-group-rule', ids: ['rule-1'], what: 'remove rule', error: 'boom' }]);
+    expect(await saga.compensate()).toEqual({ undone: [], kept: [], leftovers: [] });
   });
 });
 

@@ -69,7 +69,11 @@ describe('provisionCrossVpcAccess (control plane, no Kafka)', () => {
 
       const second = await provision(suite, tq, defaultRequest(suite, { verify: NO_VERIFY }));
       expect(second.runId).not.toBe(first.runId);
-      expect(second.ports).toEqual(first.ports);
+      const ids = (o: typeof first) => o.ports.map(({ portId, serviceId, endpointId, endpointIp }) => ({ portId, serviceId, endpointId, endpointIp }));
+      expect(ids(second)).toEqual(ids(first));
+      // The second run created nothing: everything is reported as there before it.
+      expect(second.result?.created).toEqual({ services: [], endpoints: [], securityGroupRule: null, aclRules: [] });
+      expect(second.result?.kept.length).toBeGreaterThanOrEqual(6);
       const after = await callCounts(suite);
       for (const op of ['vpcep.createEndpointService', 'vpcep.createEndpoint', 'vpc.createSecurityGroupRule', 'dms.modifyCrossVpc', 'vpcep.permissionsAction']) {
         expect(count(after, op), op).toBe(count(before, op));
@@ -210,8 +214,9 @@ describe('provisionCrossVpcAccess (control plane, no Kafka)', () => {
       expect(r.endpoints).toHaveLength(3);
       expect(r.sgRules9011).toBe(1);
       for (const p of outcome.ports) expect(r.advertised[p.listenerIp]).toBe(p.endpointIp);
-      // The rule was still recognised as ours (its marker), so a rollback would remove it.
-      expect(outcome.result?.securityGroupRule?.created).toBe(true);
+      // The rule was still recognised as this run's (its marker; none before), so a rollback would remove it.
+      expect(outcome.result?.securityGroupRule?.marked).toBe(true);
+      expect(outcome.result?.created.securityGroupRule).toBe(outcome.result?.securityGroupRule?.ruleId);
     });
   });
 });

@@ -128,7 +128,8 @@ describe('provisionCrossVpcAccess with real Kafka', () => {
       expect(outcome.status).toBe('rolled_back');
       expect(outcome.error?.type).toBe(ErrorTypes.ProvisioningRolledBack);
       expect(outcome.error?.failedStep).toBe('verifying through the endpoints');
-      expect(outcome.error?.undone).toEqual(expect.arrayContaining(['restored the original advertised IPs']));
+      expect(outcome.error?.undone?.join('\n')).toMatch(/restored the advertised IPs the run had changed/);
+      expect(outcome.error?.advertisedAfter).toEqual(Object.fromEntries(outcome.ports.map((p) => [p.listenerIp, p.listenerIp])));
       const r = await resources(suite);
       expect(r.services).toEqual([]);
       expect(r.endpoints).toEqual([]);

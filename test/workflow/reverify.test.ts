@@ -131,7 +131,7 @@ describe('reverifyCrossVpcAccess with real Kafka', () => {
     });
   });
 
-  it('drift (a): advertised IPs changed behind our back are found by port id; heal puts back each port’s own endpoint IP', async () => {
+  it('drift (a): advertised IPs changed behind our back are found by port id (swapped: advertised-ip; a dead address: advertised-ip-dangling); heal puts back each port’s own endpoint IP', async () => {
     await withWorkers(suite, async (tq) => {
       const outcome = await provisioned(tq);
       const [p0, p1, p2] = outcome.ports;
@@ -148,16 +148,16 @@ describe('reverifyCrossVpcAccess with real Kafka', () => {
         [
           { kind: 'advertised-ip', portId: p0.portId, listenerIp: p0.listenerIp, expected: p0.endpointIp, actual: p1.endpointIp },
           { kind: 'advertised-ip', portId: p1.portId, listenerIp: p1.listenerIp, expected: p1.endpointIp, actual: p0.endpointIp },
-          { kind: 'advertised-ip', portId: p2.portId, listenerIp: p2.listenerIp, expected: p2.endpointIp, actual: foreign },
+          { kind: 'advertised-ip-dangling', portId: p2.portId, listenerIp: p2.listenerIp, expected: p2.endpointIp, actual: foreign },
         ].sort((x, y) => x.listenerIp.localeCompare(y.listenerIp)),
       );
       expect(found.result.drifts.find((d) => d.portId === p0.portId)?.detail).toMatch(/another port/);
-      expect(found.result.drifts.find((d) => d.portId === p2.portId)?.detail).toMatch(/behind its back/);
+      expect(found.result.drifts.find((d) => d.portId === p2.portId)?.detail).toMatch(/neither its listener IP nor a live endpoint/);
 
       const healed = await reverify(suite, tq, { instanceId, verify: VERIFY, heal: true });
       // With the data path checked, the swapped/foreign advertised IPs also break it (metadata lists a stranger).
       expect(healed.result.beforeHeal?.health).toBe('broken');
-      expect(healed.result.beforeHeal?.drifts.map((d) => d.kind).sort()).toEqual(['advertised-ip', 'advertised-ip', 'advertised-ip', 'data-path']);
+      expect(healed.result.beforeHeal?.drifts.map((d) => d.kind).sort()).toEqual(['advertised-ip', 'advertised-ip', 'advertised-ip-dangling', 'data-path']);
       expect(healed.result.healed).toBe(true);
       expect(healed.result.health).toBe('healthy');
       expect(healed.result.drifts).toEqual([]);
@@ -179,12 +179,16 @@ describe('reverifyCrossVpcAccess with real Kafka', () => {
 
       const byTags = await reverify(suite, tq, { instanceId, verify: NO_VERIFY });
       expect(byTags.result.health).toBe('drifted');
+      // The broker still advertises the deleted endpoint's IP: a dead address, a drift of its own.
       expect(byTags.result.drifts.map(({ kind, portId, listenerIp }) => ({ kind, portId, listenerIp }))).toEqual([
         { kind: 'endpoint-missing', portId: p1.portId, listenerIp: p1.listenerIp },
+        { kind: 'advertised-ip-dangling', portId: p1.portId, listenerIp: p1.listenerIp },
       ]);
+      expect(byTags.result.drifts[1]?.actual).toBe(p1.endpointIp);
       const byRecord = await reverify(suite, tq, { instanceId, verify: NO_VERIFY, expected: expectedOf(outcome) });
       expect(byRecord.result.drifts.map(({ kind, portId, expected }) => ({ kind, portId, expected }))).toEqual([
         { kind: 'endpoint-missing', portId: p1.portId, expected: p1.endpointId },
+        { kind: 'advertised-ip-dangling', portId: p1.portId, expected: p1.endpointIp },
       ]);
 
       const healed = await reverify(suite, tq, { instanceId, verify: VERIFY, heal: true, expected: expectedOf(outcome) });

@@ -12,7 +12,7 @@ import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@tem
 import { startSandbox, type Sandbox, type StartSandboxOptions } from '../../src/sandbox/start-sandbox.js';
 import type { OtcConfig } from '../../src/otc/otc-config.js';
 import { createOtcClients } from '../../src/otc/otc-clients.js';
-import type { OtcClientSet } from '../../activities/index.js';
+import type { OtcClientSet, VerifyDeps } from '../../activities/index.js';
 import { createCrossVpcWorkers, workflowsPath, type CrossVpcWorkers } from '../../worker/worker.js';
 import { awaitAccessOutcome, startOrJoinAccess, type ProvisionOutcome } from '../../src/temporal/access-client.js';
 import { parseProvisionInput, type ProvisionRequest } from '../../workflows/input.js';
@@ -112,12 +112,18 @@ const quietLogger = {
   error: () => undefined,
 };
 
-export async function withWorkers<T>(suite: Suite, fn: (taskQueue: string, workers: CrossVpcWorkers) => Promise<T>, prefix = 'crossvpc'): Promise<T> {
+export interface WorkerOverrides {
+  /** E.g. a probe that fails (a verification failure of our own making). */
+  verifyDeps?: VerifyDeps;
+}
+
+export async function withWorkers<T>(suite: Suite, fn: (taskQueue: string, workers: CrossVpcWorkers) => Promise<T>, prefix = 'crossvpc', overrides: WorkerOverrides = {}): Promise<T> {
   const taskQueue = uniqueTaskQueue(prefix);
   const workers = await createCrossVpcWorkers({
     connection: suite.env.nativeConnection,
     taskQueue,
     activityDeps: { clients: suite.clients, serviceInUseRetryMs: 300, instancePollMs: 250 },
+    ...(overrides.verifyDeps ? { verifyDeps: overrides.verifyDeps } : {}),
     workflowBundle: { code: suite.bundle.code },
     shutdownGraceTime: '2s',
   });

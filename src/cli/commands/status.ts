@@ -24,7 +24,7 @@ const spec = {
   schema: z
     .object({ 'instance-id': flag.instanceId, wait: flag.bool, address: flag.address, namespace: flag.namespace, json: flag.bool, help: flag.bool })
     .strict(),
-  notes: ['JSON: {ok, instanceId, workflowId, runId, workflowStatus, phase, awaitingApproval, bootstrapServers, ports[], error, undone, startTime, closeTime, outcome}'],
+  notes: ['JSON: {ok, instanceId, workflowId, runId, workflowStatus, phase, awaitingApproval, bootstrapServers, ports[], error, undone, kept, leftovers, advertisedAfter, advertisedChange, startTime, closeTime, outcome}'],
 } as const;
 
 /** The JSON object of `status` (also used by `approve --wait` and `cancel --wait`). */
@@ -41,6 +41,10 @@ export function statusJson(s: AccessStatus): Record<string, unknown> {
     ports: s.progress.ports,
     error: s.progress.error ?? null,
     undone: s.progress.undone ?? [],
+    kept: s.progress.kept ?? [],
+    leftovers: s.progress.leftovers ?? [],
+    advertisedAfter: s.progress.advertisedAfter ?? null,
+    advertisedChange: s.progress.advertisedChange ?? null,
     startTime: s.startTime,
     closeTime: s.closeTime,
     outcome: s.outcome ? { status: s.outcome.status, ...(s.outcome.error ? { error: s.outcome.error } : {}) } : null,

@@ -68,11 +68,22 @@ export class VpcepLifecycle {
     }
   }
 
+  /** Deletions held by an `async-stuck` fault: a DELETE sent again once the fault no longer fires resumes them. */
+  private readonly stuckDeleting = new Set<string>();
+
+  isStuckDeleting(id: string): boolean {
+    return this.stuckDeleting.has(id);
+  }
+
   serviceDeleting(svc: EndpointService, fate: AsyncFate): void {
     svc.status = 'deleting';
     svc.pending = { fate };
     this.touch(svc);
-    if (fate === 'stuck') return;
+    if (fate === 'stuck') {
+      this.stuckDeleting.add(svc.id);
+      return;
+    }
+    this.stuckDeleting.delete(svc.id);
     this.later(this.sb.scenario.delays.serviceDelete, (w) => {
       if (!w.services.has(svc.id)) return;
       w.services.delete(svc.id);
@@ -134,7 +145,11 @@ export class VpcepLifecycle {
     ep.pending = { fate };
     this.touch(ep);
     this.sb.scheduler.track(this.closeForwarding(ep));
-    if (fate === 'stuck') return;
+    if (fate === 'stuck') {
+      this.stuckDeleting.add(ep.id);
+      return;
+    }
+    this.stuckDeleting.delete(ep.id);
     this.later(this.sb.scenario.delays.endpointDelete, (w) => {
       w.endpoints.delete(ep.id);
     });

@@ -362,6 +362,8 @@ export function vpcepRoutes(sb: SandboxContext, lifecycle: VpcepLifecycle): Rout
     const svc = ownService(ctx, p);
     if (svc.status === 'deleting') {
       if (behaviour().deleteWhileDeleting === 'error') throw err(400, 'EndPoint.2018', 'The endpoint service is being deleted.', ctx);
+      // A deletion held by a stuck fault resumes when the DELETE is sent again and the fault no longer fires.
+      if (lifecycle.isStuckDeleting(svc.id) && ctx.fate !== 'stuck') lifecycle.serviceDeleting(svc, ctx.fate);
       return { status: 204 };
     }
     if (connectionCount(svc) > 0) throw err(400, 'EndPoint.3006', 'The endpoint service is being used.', ctx);
@@ -534,6 +536,7 @@ export function vpcepRoutes(sb: SandboxContext, lifecycle: VpcepLifecycle): Rout
     const ep = ownEndpoint(ctx, p);
     if (ep.status === 'deleting') {
       if (behaviour().deleteWhileDeleting === 'error') throw err(400, 'EndPoint.2018', 'The endpoint is being deleted.', ctx);
+      if (lifecycle.isStuckDeleting(ep.id) && ctx.fate !== 'stuck') lifecycle.endpointDeleting(ep, ctx.fate);
       return { status: 204 };
     }
     lifecycle.endpointDeleting(ep, ctx.fate);

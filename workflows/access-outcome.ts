@@ -1,0 +1,38 @@
+/** The result and failure shapes of `provisionCrossVpcAccess` (pure types and builders). */
+import type { NetworkAclResult, SecurityGroupRuleResult, VerifyResult } from '../activities/types.js';
+import type { Leftover, PortProgressEntry } from './definitions.js';
+import type { PortResult } from './port-input.js';
+
+export interface AccessResult {
+  status: 'verified' | 'unverified';
+  instanceId: string;
+  bootstrapServers: string;
+  ports: PortResult[];
+  /** listener IP → advertised IP now in force. */
+  advertised: Record<string, string>;
+  /** listener IP → advertised IP when this run started (what a rollback restores). */
+  originalAdvertised: Record<string, string>;
+  securityGroupRule: SecurityGroupRuleResult | null;
+  networkAcl: NetworkAclResult | null;
+  verification: VerifyResult | null;
+  /** What this run created (the rest of the access was there before it). */
+  created: { services: string[]; endpoints: string[]; securityGroupRule: string | null; aclRules: string[] };
+  /** Resources of the access that existed before this run (a re-run reuses them). */
+  kept: string[];
+}
+
+/** `details[0]` of the access's failure (ApplicationFailure or CancelledFailure). */
+export interface AccessFailureDetails {
+  status: 'rolled_back' | 'failed';
+  instanceId: string;
+  failedStep: string;
+  causeType?: string;
+  cause: string;
+  undone: string[];
+  /** Resources left in place because they were there before this run. */
+  kept: string[];
+  leftovers: Leftover[];
+  ports: PortProgressEntry[];
+  /** listener IP → advertised IP as read after the undo (when the run had touched them). */
+  advertisedAfter?: Record<string, string>;
+}
