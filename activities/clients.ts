@@ -51,6 +51,13 @@ export interface ActivityDeps {
   clients(credentials: CredentialSetName): OtcClientSet;
   /** Delay before retrying a service delete blocked by EndPoint.3006 (endpoints still deleting). */
   serviceInUseRetryMs?: number;
+  /**
+   * Waiting for a DMS instance to be RUNNING around `crossvpc/modify` (DMS refuses changes otherwise with
+   * DMS.00400026, and a change may leave it briefly not RUNNING): look every `instancePollMs` (default 2 s) for
+   * at most `instanceWaitMs` (default 10 s) within one attempt, then retry the activity.
+   */
+  instancePollMs?: number;
+  instanceWaitMs?: number;
 }
 
 export interface Clients {

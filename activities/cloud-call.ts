@@ -173,9 +173,14 @@ export async function cloudCall<T>(fn: (scope: CloudScope) => Promise<T>): Promi
       const sending = { what, sentAt: Date.now() };
       ledger.sending = sending;
       beat();
+      // Answered (with a result or an error the cloud sent): the ledger says so at once. Otherwise a failure
+      // right after — a read-back that disagrees, DMS.00400026 — leaves the last heartbeat saying "sending",
+      // and the next attempt would take an answered mutation for one in doubt and wait for a commit that
+      // never comes.
       try {
         const r = await op({ timeoutMs: timeoutMs() });
         delete ledger.sending;
+        beat();
         return r;
       } catch (err) {
         delete ledger.sending;
@@ -184,6 +189,7 @@ export async function cloudCall<T>(fn: (scope: CloudScope) => Promise<T>): Promi
           beat();
           throw new InDoubtError(what, sending.sentAt, err);
         }
+        beat();
         throw err;
       }
     },

@@ -13,6 +13,7 @@ import { serviceNameForPort } from '../workflows/input.js';
 import type { Clients, OtcClientSet } from './clients.js';
 import { cloudCall, createOnce, type CloudScope, type Ensured } from './cloud-call.js';
 import { accessMarker, accessTags, hasAccessTags, KAFKA_CROSSVPC_PORT, shortServiceName } from './naming.js';
+import { quotaRefusal } from './quota.js';
 import type { DeletedIds, EnsureServiceArgs, PortCleanupArgs, RemainingIds, ServiceStatus, ServiceStatusArgs, ServiceView, WhitelistArgs } from './types.js';
 
 const LIVE = (status: string): boolean => status !== 'deleting';
@@ -102,7 +103,7 @@ export function createEndpointServiceActivities(clients: Clients, deps: { servic
             },
             o,
           ),
-        );
+        ).catch((err: unknown) => quotaRefusal(c, 'endpoint_service', err, scope));
         return r.state === 'done' ? { state: 'done', value: serviceView(r.value) } : r;
       });
     },

@@ -12,6 +12,7 @@ import { serviceNameForPort } from '../workflows/input.js';
 import type { Clients, OtcClientSet } from './clients.js';
 import { cloudCall, createOnce, deleteIgnoringNotFound, type CloudScope, type Ensured } from './cloud-call.js';
 import { accessMarker, accessTags, hasAccessTags } from './naming.js';
+import { quotaRefusal } from './quota.js';
 import type {
   AcceptArgs,
   DeletedIds,
@@ -93,7 +94,7 @@ export function createEndpointActivities(clients: Clients) {
             },
             o,
           ),
-        );
+        ).catch((err: unknown) => quotaRefusal(c, 'endpoint', err, scope));
         return r.state === 'done' ? { state: 'done', value: endpointView(r.value) } : r;
       });
     },

@@ -26,7 +26,7 @@ export function createActivities(deps: ActivityDeps & { operationRunning?: Opera
   const clients = resolveClients(deps);
   return {
     ...createAccessStateActivities(clients),
-    ...createListenerActivities(clients),
+    ...createListenerActivities(clients, deps),
     ...createEndpointServiceActivities(clients, deps),
     ...createEndpointActivities(clients),
     ...createNetworkRuleActivities(clients, deps.operationRunning ?? operationRunning),

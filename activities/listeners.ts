@@ -4,12 +4,33 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { ErrorTypes } from '../workflows/errors.js';
-import type { Clients } from './clients.js';
-import { cloudCall, InDoubtError, type Ensured } from './cloud-call.js';
+import type { ActivityDeps, Clients, OtcClientSet } from './clients.js';
+import { cloudCall, InDoubtError, type CloudScope, type Ensured } from './cloud-call.js';
 import { instanceView } from './instance-view.js';
 import type { AdvertisedIpArgs, AdvertisedIpResult, InstanceArgs, InstanceView } from './types.js';
 
-export function createListenerActivities(clients: Clients) {
+export function createListenerActivities(clients: Clients, deps: Pick<ActivityDeps, 'instancePollMs' | 'instanceWaitMs'> = {}) {
+  /**
+   * The instance once it is RUNNING — as both Terraform providers do around a change (retry DMS.00400026, wait
+   * for RUNNING): within this attempt for a while, then a retryable InstanceBusy for the next one.
+   */
+  const running = async (c: OtcClientSet, scope: CloudScope, instanceId: string, when: string) => {
+    const pollMs = deps.instancePollMs ?? 2_000;
+    const until = Date.now() + (deps.instanceWaitMs ?? 10_000);
+    for (;;) {
+      const inst = await c.dms.getInstance(instanceId, scope.read());
+      if (inst.status === 'RUNNING') return inst;
+      if (Date.now() + pollMs > until) {
+        throw ApplicationFailure.create({
+          type: ErrorTypes.InstanceBusy,
+          nonRetryable: false,
+          nextRetryDelay: pollMs,
+          message: `instance ${instanceId} is ${inst.status}, not RUNNING, ${when}; waiting for RUNNING`,
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  };
   return {
     async readInstance(args: InstanceArgs): Promise<InstanceView> {
       const c = clients.of(args.instanceCredentials);
@@ -24,7 +45,7 @@ export function createListenerActivities(clients: Clients) {
     async updateAdvertisedIps(args: AdvertisedIpArgs): Promise<Ensured<AdvertisedIpResult>> {
       const c = clients.of(args.instanceCredentials);
       return cloudCall(async (scope) => {
-        const before = await c.dms.getInstance(args.instanceId, scope.read());
+        const before = await running(c, scope, args.instanceId, 'before crossvpc/modify');
         const current = Object.fromEntries(before.crossVpcEntries.map((e) => [e.listenerIp, e.advertisedIp]));
         const unknown = Object.keys(args.mapping).filter((k) => !(k in current));
         if (unknown.length) {
@@ -53,7 +74,7 @@ export function createListenerActivities(clients: Clients) {
             message: `crossvpc/modify of ${args.instanceId} did not succeed${bad.length ? ` for broker(s) ${bad.join(', ')}` : ''}`,
           });
         }
-        const after = await c.dms.getInstance(args.instanceId, scope.read());
+        const after = await running(c, scope, args.instanceId, 'after crossvpc/modify');
         const confirmed = Object.fromEntries(after.crossVpcEntries.map((e) => [e.listenerIp, e.advertisedIp]));
         const wrong = Object.entries(full).filter(([k, v]) => confirmed[k] !== v);
         if (wrong.length) {

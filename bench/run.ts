@@ -15,6 +15,7 @@ interface Bench {
 
 const benches: Bench[] = [
   { name: 'control-plane-latency', args: ['bench/control-plane-latency.ts', '--seconds', '10', '--concurrency', '8'] },
+  { name: 'signature-verification (sandbox AK/SK verify per request, before/after its own verifier)', args: ['bench/signature-verification.ts', '--n', '50000'] },
   { name: 'dataplane (sandbox Kafka cold start, advertised-IP change)', args: ['bench/dataplane.bench.ts', '--what', 'dataplane', '--rounds', '3'] },
   { name: 'provisioning (default scenario, wall time, history events, API calls)', args: ['bench/provisioning-figures.ts'] },
 ];

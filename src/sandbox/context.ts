@@ -1,6 +1,7 @@
 /** What every emulated service gets: the current world, settings, scheduler, data plane and base URLs. */
 import type { TokenStore } from './auth/token-store.js';
 import type { DataPlane } from './data-plane.js';
+import type { FaultInjector } from './faults/fault-injector.js';
 import type { Scheduler } from './lifecycle/scheduler.js';
 import type { Scenario } from './scenario/schema.js';
 import type { World } from './state/world.js';
@@ -19,6 +20,8 @@ export interface SandboxContext {
   scenario: Scenario;
   scheduler: Scheduler;
   dataPlane: DataPlane;
+  /** For faults that are a state rather than a per-call decision (quotas). */
+  faults: FaultInjector;
   ids: IdGenerator;
   tokens: TokenStore;
   /** Filled in once the servers listen. */

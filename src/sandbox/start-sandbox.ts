@@ -13,6 +13,7 @@ import type { DataPlane, KafkaInstanceSpec } from './data-plane.js';
 import { FaultInjector } from './faults/fault-injector.js';
 import { startServiceServer, type RunningServer } from './http/server.js';
 import { HttpError, type RouteDef, type ServiceName } from './http/types.js';
+import { resumeInstanceStatus } from './lifecycle/instance-status.js';
 import { Scheduler } from './lifecycle/scheduler.js';
 import { VpcepLifecycle } from './lifecycle/vpcep-lifecycle.js';
 import { DEFAULT_ADDRESS_PREFIX, loadScenario, validateAddressPrefix, type ScenarioSource } from './scenario/load.js';
@@ -21,6 +22,7 @@ import { dmsRoutes } from './services/dms.js';
 import { iamErrorBody, iamRoutes } from './services/iam.js';
 import { vpcErrorBody, vpcRoutes } from './services/vpc.js';
 import { vpcepRoutes } from './services/vpcep.js';
+import { readStateFile, StateFileError, StateSaver, type SavedSandbox, type ServicePorts } from './state/persistence.js';
 import { World } from './state/world.js';
 import { IdGenerator } from './util/random.js';
 
@@ -41,6 +43,12 @@ export interface StartSandboxOptions {
   workDir?: string;
   /** Diagnostics (default: stderr). */
   log?: (line: string) => void;
+  /**
+   * Keep the cloud state in this file: when it exists the sandbox comes back as the cloud it describes (scenario,
+   * seed, address block, ports, every resource and token); while running, every change is written to it. Options
+   * that contradict the file (another scenario, seed, address prefix or port) are refused.
+   */
+  stateFile?: string;
 }
 
 export interface ReadyAccount {
@@ -99,6 +107,8 @@ export interface Sandbox {
   tokens: TokenStore;
   /** Back to the scenario's initial state (closes endpoints, restores advertised IPs, clears calls, restores faults). */
   reset(): Promise<void>;
+  /** The state file in use, and whether this start resumed it. */
+  stateFile: { path: string; resumed: boolean } | undefined;
   /** Waits until background transitions already started have settled. */
   idle(): Promise<void>;
   stop(): Promise<void>;
@@ -117,46 +127,87 @@ async function portIsFree(host: string, port: number): Promise<boolean> {
   });
 }
 
-async function chooseDataPlane(options: StartSandboxOptions, prefix: string, log: (l: string) => void): Promise<DataPlane> {
+async function chooseDataPlane(options: StartSandboxOptions, prefix: string, log: (l: string) => void, resumed: boolean): Promise<DataPlane> {
   if (options.dataPlane) return options.dataPlane;
   const mod = await import('./dataplane/kafka-data-plane.js');
   if (options.kafka === false) return mod.createNullDataPlane();
-  return mod.createKafkaDataPlane({ addressPrefix: prefix, ...(options.workDir ? { workDir: options.workDir } : {}), log });
+  // A resumed cloud keeps its CA: clients that trust it must keep working.
+  return mod.createKafkaDataPlane({ addressPrefix: prefix, ...(options.workDir ? { workDir: options.workDir } : {}), keepCa: resumed, log });
 }
 
+/** The data plane's instances, brokers advertising what the world says (a resumed cloud keeps its addresses). */
 export function instanceSpecs(world: World): KafkaInstanceSpec[] {
   return [...world.instances.values()].map((i) => ({
     instanceId: i.id,
     security: i.security,
-    brokers: i.brokers.map((b) => ({ index: b.index, listenerIp: b.listenerIp, port: b.port, portId: b.portId, advertisedIp: b.listenerIp })),
+    brokers: i.brokers.map((b) => ({ index: b.index, listenerIp: b.listenerIp, port: b.port, portId: b.portId, advertisedIp: b.advertisedIp })),
   }));
+}
+
+/** What a state file fixes, checked against the options given (a contradiction is an error, not a guess). */
+function fromStateFile(saved: SavedSandbox, path: string, options: StartSandboxOptions): { prefix: string; scenario: Scenario; seed: number } {
+  const conflict = (what: string, given: unknown, kept: unknown) =>
+    new StateFileError(`state file ${path} holds a sandbox with ${what} ${String(kept)}, not ${String(given)}: start without it, or use another --state-file`);
+  if (options.addressPrefix !== undefined && validateAddressPrefix(options.addressPrefix) !== saved.addressPrefix) throw conflict('address prefix', options.addressPrefix, saved.addressPrefix);
+  if (options.seed !== undefined && options.seed !== saved.seed) throw conflict('seed', options.seed, saved.seed);
+  if (options.port !== undefined && options.port !== saved.ports.iam) throw conflict('first port', options.port, saved.ports.iam);
+  if (options.scenario !== undefined) {
+    const given = loadScenario(options.scenario, { addressPrefix: saved.addressPrefix });
+    if (JSON.stringify(given) !== JSON.stringify(saved.scenario)) throw conflict('scenario', given.name, saved.scenario.name);
+  }
+  return { prefix: saved.addressPrefix, scenario: saved.scenario, seed: saved.seed };
 }
 
 export async function startSandbox(options: StartSandboxOptions = {}): Promise<Sandbox> {
   const log = options.log ?? ((line: string) => process.stderr.write(`sandbox: ${line}\n`));
-  const prefix = validateAddressPrefix(options.addressPrefix ?? DEFAULT_ADDRESS_PREFIX);
-  const scenario = loadScenario(options.scenario ?? 'default', { addressPrefix: prefix });
-  const seed = options.seed ?? scenario.seed;
+  const saved = options.stateFile ? readStateFile(options.stateFile) : undefined;
+  const fixed = saved && options.stateFile ? fromStateFile(saved, options.stateFile, options) : undefined;
+  const prefix = fixed?.prefix ?? validateAddressPrefix(options.addressPrefix ?? DEFAULT_ADDRESS_PREFIX);
+  const scenario = fixed?.scenario ?? loadScenario(options.scenario ?? 'default', { addressPrefix: prefix });
+  const seed = fixed?.seed ?? options.seed ?? scenario.seed;
   const host = `${prefix}.0.1`;
-  if (options.port !== undefined) {
+  const portOf = (i: number): number => {
+    const name = i < SERVICES.length ? (SERVICES[i] as ServiceName) : 'admin';
+    if (saved) return saved.ports[name];
+    return options.port === undefined ? 0 : options.port + i;
+  };
+  if (options.port !== undefined || saved) {
     for (let i = 0; i <= SERVICES.length; i++) {
-      if (!(await portIsFree(host, options.port + i))) throw new Error(`port ${options.port + i} on ${host} is in use (the sandbox needs ${options.port}..${options.port + SERVICES.length})`);
+      const p = portOf(i);
+      if (!(await portIsFree(host, p))) {
+        throw new Error(saved ? `port ${p} on ${host} (kept in ${options.stateFile ?? ''}) is in use` : `port ${p} on ${host} is in use (the sandbox needs ${options.port ?? 0}..${(options.port ?? 0) + SERVICES.length})`);
+      }
     }
   }
   const newWorld = () => new World(scenario, { prefix, seed });
   let world = newWorld();
   const ids = new IdGenerator(seed);
   const tokens = new TokenStore(ids);
+  if (saved) {
+    world.importState(saved.world);
+    ids.position = saved.ids;
+    tokens.importAll(saved.tokens);
+  }
   const scheduler = new Scheduler();
   const callLog = new CallLog();
   const faults = new FaultInjector(seed, scenario.faults);
-  const dataPlane = await chooseDataPlane(options, prefix, log);
+  const dataPlane = await chooseDataPlane(options, prefix, log, saved !== undefined);
   const servers: RunningServer[] = [];
+  const ports: ServicePorts = { iam: 0, vpcep: 0, dms: 0, vpc: 0, admin: 0 };
+  const saver = options.stateFile
+    ? new StateSaver(
+        options.stateFile,
+        () => ({ version: 1, savedAt: new Date().toISOString(), scenario, addressPrefix: prefix, seed, ports, ids: ids.position, world: world.exportState(), tokens: tokens.exportValid() }),
+        (err) => log(`could not write the state file: ${err instanceof Error ? err.message : String(err)}`),
+      )
+    : undefined;
+  scheduler.onSettled = () => saver?.soon();
   const stopAll = async () => {
     scheduler.clear();
     await Promise.all(servers.map((s) => s.close()));
     servers.length = 0;
     await scheduler.idle().catch(() => undefined);
+    saver?.close();
     await dataPlane.stop();
   };
 
@@ -168,6 +219,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
       scenario,
       scheduler,
       dataPlane,
+      faults,
       ids,
       tokens,
       urls,
@@ -193,7 +245,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
       const server = await startServiceServer({
         service,
         host,
-        port: options.port === undefined ? 0 : options.port + i,
+        port: portOf(i),
         routes: routes[service],
         authenticator,
         faults,
@@ -201,9 +253,12 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
         latencyMs: latency(service),
         errorBody: (ctx, status, code, message) => errorBodies[service](ctx.path, ctx.requestId, status, code, message),
         internalError: (ctx, err) => new HttpError(500, errorBodies[service](ctx.path, ctx.requestId, 500, undefined, `Internal error: ${err instanceof Error ? err.message : String(err)}`)),
+        // A change is on disk before the caller hears of it; a read may still have moved a status window.
+        beforeReply: (ctx) => (ctx.method === 'GET' ? saver?.soon() : saver?.now()),
       });
       servers.push(server);
       urls[service] = server.url;
+      ports[service] = server.port;
     }
 
     const buildReady = (): ReadyLine => {
@@ -261,16 +316,25 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
       world = newWorld();
       faults.resetTo(scenario.faults, seed);
       callLog.clear();
+      saver?.now();
     };
 
     let adminUrl = '';
     const admin = await startAdminServer(
-      { world: () => world, faults, callLog, ready: () => buildReady(), reset, scenarioName: scenario.name },
+      { world: () => world, faults, callLog, ready: () => buildReady(), reset, scenarioName: scenario.name, changed: () => saver?.now() },
       host,
-      options.port === undefined ? 0 : options.port + SERVICES.length,
+      portOf(SERVICES.length),
     );
     servers.push(admin);
     adminUrl = admin.url;
+    ports.admin = admin.port;
+    if (saved) {
+      // The resumed cloud carries on: transitions under way, accepted endpoints forwarding, status windows.
+      lifecycle.resume();
+      for (const inst of world.instances.values()) resumeInstanceStatus(sb, inst);
+      log(`resumed the cloud state of ${options.stateFile ?? ''} (saved ${saved.savedAt})`);
+    }
+    saver?.now();
 
     let stopped: Promise<void> | undefined;
     return {
@@ -284,6 +348,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
       callLog,
       tokens,
       reset,
+      stateFile: options.stateFile ? { path: options.stateFile, resumed: saved !== undefined } : undefined,
       idle: () => scheduler.idle(),
       stop: () => (stopped ??= stopAll()),
     };

@@ -136,6 +136,9 @@ describe('python-otcextensions against the sandbox', () => {
     expect(r.auth.catalogTypes).toEqual(expect.arrayContaining(['identity', 'vpcep', 'dms', 'dmsv2', 'network', 'vpc']));
     expect(r.auth.vpcepEndpoint).toBe(`${sb.urls.vpcep}/v1/${accountA.projectId}`);
     expect(r.auth.dmsv2Endpoint).toBe(`${sb.urls.dms}/v2/${accountA.projectId}`);
+    // The catalog lists `dms` as the v1.0 API without the project, like the real one; the SDK appends it
+    // (an endpoint override with its project placeholder), and its v1 resources then read /v1.0/{project}/….
+    expect(r.auth.dmsEndpoint).toBe(`${sb.urls.dms}/v1.0/%(project_id)s`);
 
     // DMS through the dms proxy and the raw dmsv2 session.
     expect(r.instance).toMatchObject({ id: instance.instanceId, status: 'RUNNING', vpcId: instance.vpcId, brokers: instance.brokers, listedByProxy: true });
@@ -170,8 +173,11 @@ describe('python-otcextensions against the sandbox', () => {
     expect(log.count('vpcep.getEndpoint', 404)).toBeGreaterThanOrEqual(1);
     expect(log.count('vpcep.deleteEndpointService', 204)).toBe(1);
     expect(log.count('vpcep.getEndpointService', 404)).toBeGreaterThanOrEqual(1);
+    // The `dms` proxy (v1 resources) reads the v1.0 API, the raw `dmsv2` session the v2 one.
+    expect(log.count('dms.getInstanceV1', 200) + log.count('dms.listInstancesV1', 200)).toBeGreaterThanOrEqual(2);
+    expect(log.count('dms.listInstancesV1', 200)).toBeGreaterThanOrEqual(1);
     expect(log.count('dms.getInstance', 200)).toBeGreaterThanOrEqual(3);
-    expect(log.count('dms.listInstances', 200)).toBeGreaterThanOrEqual(1);
+    expect(log.count('dms.listInstances')).toBe(0);
     expect(log.count('dms.modifyCrossVpc', 200)).toBe(2);
     const serviceCalls = log.all().filter((c) => c.service !== 'iam');
     expect(serviceCalls.filter((c) => c.account !== 'A')).toEqual([]);

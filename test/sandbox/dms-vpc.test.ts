@@ -35,6 +35,48 @@ beforeEach(async () => {
   dp.applyDelayMs = 0;
 });
 
+describe('DMS v1.0 (the catalog\'s `dms` entry)', () => {
+  it('GET /v1.0/{project}/instances/{id} answers the documented v1.0 shape from the same state as v2', async () => {
+    const a = account(sb, 'A');
+    const v1 = await raw(`${sb.urls.dms}/v1.0/${a.projectId}/instances/${inst.instanceId}`, { sign: a });
+    const v2 = await raw(`${sb.urls.dms}/v2/${a.projectId}/instances/${inst.instanceId}`, { sign: a });
+    expect(v1.status).toBe(200);
+    const body = v1.json as Record<string, unknown>;
+    const v2body = v2.json as Record<string, unknown>;
+    expect(body).toMatchObject({
+      instance_id: inst.instanceId,
+      engine: 'kafka',
+      status: 'RUNNING',
+      type: 'cluster',
+      vpc_id: inst.vpcId,
+      subnet_id: inst.subnetId,
+      security_group_id: inst.securityGroupId,
+      port: 9092,
+      resource_spec_code: 'dms.instance.kafka.cluster.c3.mini',
+      enable_auto_topic: true,
+      retention_policy: 'time_base',
+      cross_vpc_info: v2body.cross_vpc_info,
+    });
+    expect(typeof body.partition_num).toBe('string');
+    expect(typeof body.created_at).toBe('string');
+    // v2-only fields are not part of the v1.0 body.
+    for (const k of ['broker_num', 'available_zone_names', 'sasl_enabled_mechanisms', 'node_num']) expect(body).not.toHaveProperty(k);
+  });
+
+  it('lists with the v1.0 query names (engine optional, id, exactMatchName, start/limit) and 404s unknown ids', async () => {
+    const a = account(sb, 'A');
+    const all = await raw(`${sb.urls.dms}/v1.0/${a.projectId}/instances`, { sign: a });
+    expect(all.json).toMatchObject({ instance_num: 1, instances: [{ instance_id: inst.instanceId }] });
+    const byId = await raw(`${sb.urls.dms}/v1.0/${a.projectId}/instances?id=${inst.instanceId}&start=1&limit=10&exactMatchName=false`, { sign: a });
+    expect((byId.json as { instances: unknown[] }).instances).toHaveLength(1);
+    const none = await raw(`${sb.urls.dms}/v1.0/${a.projectId}/instances?name=nothing-like-it&exactMatchName=true`, { sign: a });
+    expect(none.json).toEqual({ instances: [], instance_num: 0 });
+    const missing = await raw(`${sb.urls.dms}/v1.0/${a.projectId}/instances/00000000-0000-4000-8000-000000000000`, { sign: a });
+    expect(missing.status).toBe(404);
+    expect(missing.json).toMatchObject({ error_code: 'DMS.00404022' });
+  });
+});
+
 describe('DMS', () => {
   it('GET instance has the documented shape with cross_vpc_info as a JSON string', async () => {
     const a = account(sb, 'A');

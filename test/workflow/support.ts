@@ -33,6 +33,7 @@ export const FAST_TIMEOUTS = {
 
 export interface Suite {
   env: TestWorkflowEnvironment;
+  /** The running sandbox (a new one after {@link restartSandbox}). */
   sandbox: Sandbox;
   bundle: WorkflowBundleWithSourceMap;
   /** Credential sets: `default` = account A (instance owner), `client` = account B. */
@@ -41,7 +42,7 @@ export interface Suite {
   stop(): Promise<void>;
 }
 
-export async function startSuite(options: Pick<StartSandboxOptions, 'kafka' | 'scenario' | 'addressPrefix'> = {}): Promise<Suite> {
+export async function startSuite(options: Pick<StartSandboxOptions, 'kafka' | 'scenario' | 'addressPrefix' | 'stateFile'> = {}): Promise<Suite> {
   const [env, bundle, sandbox] = await Promise.all([
     connectTestEnv(),
     bundleWorkflowCode({ workflowsPath, logger: quietLogger }),
@@ -73,17 +74,33 @@ export async function startSuite(options: Pick<StartSandboxOptions, 'kafka' | 's
     }
     return c;
   };
-  return {
+  const suite: Suite = {
     env,
     sandbox,
     bundle,
     otcConfig,
     clients,
     async stop() {
-      await sandbox.stop();
+      await suite.sandbox.stop();
       await env.teardown();
     },
   };
+  return suite;
+}
+
+/**
+ * Stops the suite's sandbox (the cloud is unreachable: connections are refused), waits `downMs`, and starts it
+ * again from its state file — the same cloud on the same addresses and ports, so workers and clients carry on.
+ */
+export async function restartSandbox(suite: Suite, downMs: number): Promise<void> {
+  const stateFile = suite.sandbox.stateFile?.path;
+  if (!stateFile) throw new Error('restartSandbox needs a suite started with a stateFile');
+  const kafka = suite.sandbox.ready.kafka.enabled;
+  const urls = { ...suite.sandbox.urls };
+  await suite.sandbox.stop();
+  await new Promise((r) => setTimeout(r, downMs));
+  suite.sandbox = await startSandbox({ stateFile, kafka, log: () => undefined });
+  if (JSON.stringify(suite.sandbox.urls) !== JSON.stringify(urls)) throw new Error('the restarted sandbox came back on other addresses');
 }
 
 const quietLogger = {
@@ -105,7 +122,7 @@ export async function withWorkers<T>(suite: Suite, fn: (taskQueue: string, worke
   const workers = await createCrossVpcWorkers({
     connection: suite.env.nativeConnection,
     taskQueue,
-    activityDeps: { clients: suite.clients, serviceInUseRetryMs: 300 },
+    activityDeps: { clients: suite.clients, serviceInUseRetryMs: 300, instancePollMs: 250 },
     ...(overrides.verifyDeps ? { verifyDeps: overrides.verifyDeps } : {}),
     workflowBundle: { code: suite.bundle.code },
     shutdownGraceTime: '2s',

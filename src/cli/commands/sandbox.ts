@@ -2,10 +2,11 @@
  * `crossvpc sandbox`: runs the OTC emulator (and, unless --no-kafka, the real Kafka data plane), prints ONE
  * JSON ready line on stdout, then serves until SIGINT/SIGTERM and stops cleanly.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { ScenarioError } from '../../sandbox/scenario/load.js';
+import { StateFileError } from '../../sandbox/state/persistence.js';
 import { startSandbox, type ReadyLine, type StartSandboxOptions } from '../../sandbox/start-sandbox.js';
 import { HELP_FLAG, flag } from '../args.js';
 import { parseFlags } from '../output.js';
@@ -22,6 +23,11 @@ const spec = {
     'address-prefix': { type: 'string', value: '127.A', description: "the sandbox's loopback block 127.A (default 127.10)" },
     seed: { type: 'string', value: 'N', description: 'seed for generated ids, credentials and fault dice' },
     'clouds-yaml': { type: 'string', value: 'FILE', description: 'write a clouds.yaml with one cloud per sandbox account (sandbox-<account>)' },
+    'state-file': {
+      type: 'string',
+      value: 'FILE',
+      description: 'keep the cloud state in FILE: a restart with the same FILE comes back as the same cloud (resources, ids, tokens, address block, ports)',
+    },
     ...HELP_FLAG,
   },
   env: {
@@ -46,12 +52,16 @@ const spec = {
         .transform(Number)
         .optional(),
       'clouds-yaml': z.string().optional(),
+      'state-file': z.string().min(1).optional(),
       help: flag.bool,
     })
     .strict(),
   notes: [
     'Prints one JSON line when ready (endpoints, admin URL, accounts with AK/SK and password, instances,',
     'client networks), then serves until SIGINT/SIGTERM.',
+    'With --state-file an existing FILE fixes the scenario, seed, address prefix and ports (a flag that',
+    'contradicts it is a usage error, exit 2); stop the sandbox and start it again to make the cloud',
+    'unreachable for a while without losing what was created.',
   ],
   usageErrorJson: 'text',
 } as const;
@@ -86,7 +96,10 @@ export async function run(argv: string[]): Promise<number> {
   const parsed = parseFlags(spec, argv);
   if (!parsed.ok) return parsed.exitCode;
   const values = parsed.args;
-  const options: StartSandboxOptions = { scenario: values.scenario, kafka: !values['no-kafka'] };
+  const options: StartSandboxOptions = { kafka: !values['no-kafka'] };
+  // With a state file that exists, the scenario comes from it unless one is named explicitly.
+  if (values.scenario !== 'default' || !values['state-file'] || !existsSync(values['state-file'])) options.scenario = values.scenario;
+  if (values['state-file'] !== undefined) options.stateFile = values['state-file'];
   if (values.port !== undefined) options.port = values.port;
   if (values.seed !== undefined) options.seed = values.seed;
   if (values['address-prefix'] !== undefined) options.addressPrefix = values['address-prefix'];
@@ -95,7 +108,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     sandbox = await startSandbox(options);
   } catch (err) {
-    const usage = err instanceof ScenarioError || (err instanceof Error && /addressPrefix|port .* in use/.test(err.message));
+    const usage = err instanceof ScenarioError || err instanceof StateFileError || (err instanceof Error && /addressPrefix|port .* in use/.test(err.message));
     process.stderr.write(`crossvpc sandbox: ${err instanceof Error ? err.message : String(err)}\n`);
     return usage ? 2 : 1;
   }

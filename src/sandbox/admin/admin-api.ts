@@ -29,6 +29,8 @@ export interface AdminDeps {
   ready(): unknown;
   reset(): Promise<void>;
   scenarioName: string;
+  /** Cloud state was changed through the admin API (instance status). */
+  changed?: () => void;
 }
 
 interface AdminRequest {
@@ -160,6 +162,8 @@ export async function startAdminServer(deps: AdminDeps, host: string, port: numb
           const parsed = statusSchema.safeParse(r.body);
           if (!parsed.success) throw adminError(400, 'body must be {"status":"…"}');
           inst.status = parsed.data.status;
+          delete inst.statusHold;
+          deps.changed?.();
           return { status: 200, body: { instanceId: inst.id, status: inst.status } };
         },
       },

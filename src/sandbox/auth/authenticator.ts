@@ -1,29 +1,24 @@
 /**
- * Authentication like the OTC API gateway: `Authorization: SDK-HMAC-SHA256 Access=...` (verified with the
- * product's own signer, X-Sdk-Date within 15 min) or `X-Auth-Token` from the emulated IAM. Anything else is
- * 401 `APIGW.0301`.
+ * Authentication like the OTC API gateway: `Authorization: SDK-HMAC-SHA256 Access=…` or `Credential=…`
+ * (verified by the sandbox's own verifier, sdk-hmac-verifier.ts; X-Sdk-Date within 15 min) or `X-Auth-Token`
+ * from the emulated IAM. Anything else is 401 `APIGW.0301`.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { verify } from '../../otc/signer.js';
 import { gatewayError, type HttpError, type Principal } from '../http/types.js';
 import type { Project, World } from '../state/world.js';
+import { headersFromRaw, splitTarget, verifySdkHmac } from './sdk-hmac-verifier.js';
 import type { TokenStore } from './token-store.js';
 
 export interface AuthRequest {
   method: string;
-  url: URL;
+  /** The request target as received (`/path?query`, still percent-encoded). */
+  target: string;
   headers: IncomingHttpHeaders;
-  rawBody: string;
+  /** node's `rawHeaders`: every header line as received, names in their case, repeated headers kept. */
+  rawHeaders: readonly string[];
+  /** The body bytes as received. */
+  body: Uint8Array;
   requestId: string;
-}
-
-export function flatHeaders(headers: IncomingHttpHeaders): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) {
-    if (v === undefined) continue;
-    out[k] = Array.isArray(v) ? v.join(', ') : v;
-  }
-  return out;
 }
 
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
@@ -47,12 +42,13 @@ export class Authenticator {
     const authorization = header(req.headers, 'authorization');
     const token = header(req.headers, 'x-auth-token');
     if (authorization) {
-      const result = verify(
-        { method: req.method, url: req.url.toString(), headers: flatHeaders(req.headers), body: req.rawBody, authorization },
+      const result = verifySdkHmac(
+        { method: req.method, ...splitTarget(req.target), headers: headersFromRaw(req.rawHeaders), body: req.body },
         (ak) => world.accountByAk(ak)?.sk,
         this.now(),
+        { region: world.region },
       );
-      if (!result.ok) throw fail(`verify aksk signature fail, ${result.reason}`);
+      if (!result.ok) throw fail(`verify aksk signature fail, ${result.reason}: ${result.detail}`);
       const account = world.accountByAk(result.ak);
       if (!account) throw fail('verify aksk signature fail, unknown-key');
       const projectHeader = header(req.headers, 'x-project-id');

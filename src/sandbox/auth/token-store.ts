@@ -45,4 +45,13 @@ export class TokenStore {
   clear(): void {
     this.tokens.clear();
   }
+
+  /** Every token still valid (a restarted sandbox keeps them: a cloud outage does not log anyone out). */
+  exportValid(now = new Date()): TokenRecord[] {
+    return [...this.tokens.values()].filter((t) => t.expiresAt.getTime() > now.getTime());
+  }
+
+  importAll(records: TokenRecord[]): void {
+    for (const r of records) this.tokens.set(r.token, r);
+  }
 }

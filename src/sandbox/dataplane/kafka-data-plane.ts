@@ -26,6 +26,8 @@ export interface KafkaDataPlaneOptions {
   heapMb?: { min: number; max: number };
   /** Broker start-up deadline per instance; default 120 s. */
   startTimeoutMs?: number;
+  /** Reuse the CA already in the work dir (a sandbox resumed from a state file); default: a fresh CA. */
+  keepCa?: boolean;
   log?: (line: string) => void;
 }
 
@@ -118,7 +120,7 @@ export function createKafkaDataPlane(options: KafkaDataPlaneOptions): KafkaDataP
   const ensureCa = (): Promise<SandboxCa> => {
     if (!ca) {
       const dir = join(workDir, 'tls');
-      rmSync(dir, { recursive: true, force: true });
+      if (!options.keepCa) rmSync(dir, { recursive: true, force: true });
       ca = ensureSandboxCa(dir).then((made) => {
         caPath = made.caPemPath;
         return made;

@@ -19,15 +19,33 @@ export type TerminalFault =
   | { kind: 'error'; status: number; code: string | undefined; message: string | undefined; body: unknown }
   | { kind: 'throttle'; style: 'vpcep' | 'apigw' | 'dms' };
 
+export interface ConnectionFault {
+  mode: 'reset' | 'refuse' | 'stall';
+  ms: number;
+}
+
+/** What a DMS handler should do differently (crossvpc/modify outcome, instance status window). */
+export interface DmsFaults {
+  notApplied: boolean;
+  /** 0-based broker indices whose change fails (`success:false`). */
+  failBrokers: number[];
+  statusWindow: { status: string; ms: number; when: 'before' | 'after' } | undefined;
+}
+
 export interface FaultDecision {
   latencyMs: number;
   terminal: TerminalFault | undefined;
   dropResponse: boolean;
+  /** A connection-level failure: no answer at all (wins over every other fault). */
+  connection: ConnectionFault | undefined;
   fate: AsyncFate;
   fateError: ErrorEntry | undefined;
+  dms: DmsFaults;
   /** Ids of the faults that fired. */
   fired: string[];
 }
+
+export type QuotaResource = 'endpoint_service' | 'endpoint';
 
 export interface ActiveFault {
   id: string;
@@ -114,9 +132,43 @@ export class FaultInjector {
     return this.faults.map((f) => ({ ...f }));
   }
 
-  decide(call: CallInfo): FaultDecision {
-    const decision: FaultDecision = { latencyMs: 0, terminal: undefined, dropResponse: false, fate: 'normal', fateError: undefined, fired: [] };
+  /**
+   * The quota of `resource` for `account` while a `quota-exceeded` fault holds it (`used` = what is in use now),
+   * or undefined. Pure look-up: {@link quotaRefused} records that it refused a create.
+   */
+  quotaOverride(resource: QuotaResource, account: string | undefined, used: number): { quota: number; faultId: string } | undefined {
     for (const f of this.faults) {
+      const spec = f.spec;
+      if (spec.kind !== 'quota-exceeded' || spec.resource !== resource) continue;
+      if (spec.match.account && spec.match.account !== account) continue;
+      if (spec.match.service && spec.match.service !== 'vpcep') continue;
+      if (spec.times !== undefined && f.fired >= spec.times) continue;
+      return { quota: spec.quota ?? used, faultId: f.id };
+    }
+    return undefined;
+  }
+
+  /** A create was refused because of the quota fault `id`. */
+  quotaRefused(id: string): void {
+    const f = this.faults.find((x) => x.id === id);
+    if (!f) return;
+    f.matched += 1;
+    f.fired += 1;
+  }
+
+  decide(call: CallInfo): FaultDecision {
+    const decision: FaultDecision = {
+      latencyMs: 0,
+      terminal: undefined,
+      dropResponse: false,
+      connection: undefined,
+      fate: 'normal',
+      fateError: undefined,
+      dms: { notApplied: false, failBrokers: [], statusWindow: undefined },
+      fired: [],
+    };
+    for (const f of this.faults) {
+      if (f.spec.kind === 'quota-exceeded') continue; // a state, not a per-call fault: see quotaOverride
       if (!matches(f.spec, call)) continue;
       if (f.spec.times !== undefined && f.fired >= f.spec.times) continue;
       f.matched += 1;
@@ -145,6 +197,20 @@ export class FaultInjector {
         case 'throttle':
           if (decision.terminal) continue;
           decision.terminal = { kind: 'throttle', style: spec.style };
+          break;
+        case 'crossvpc-not-applied':
+          decision.dms.notApplied = true;
+          break;
+        case 'crossvpc-partial':
+          decision.dms.failBrokers = [...new Set([...decision.dms.failBrokers, ...spec.brokers])];
+          break;
+        case 'instance-not-running':
+          if (decision.dms.statusWindow) continue;
+          decision.dms.statusWindow = { status: spec.status, ms: spec.ms, when: spec.when };
+          break;
+        case 'connection':
+          if (decision.connection) continue;
+          decision.connection = { mode: spec.mode, ms: spec.ms ?? (spec.mode === 'stall' ? 10_000 : 3_000) };
           break;
       }
       f.fired += 1;

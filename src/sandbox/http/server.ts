@@ -1,11 +1,15 @@
 /**
  * One node:http server per emulated service. Pipeline per request: read body → route (method + path pattern,
- * operation name) → authenticate → faults (latency, error/throttle) → handler → reply (or reset the socket
- * for `drop-response`) → call log.
+ * operation name) → authenticate → faults (connection failure, latency, error/throttle) → handler → reply (or
+ * reset the socket for `drop-response`) → call log.
+ *
+ * A service listens through a plain TCP gate in front of its HTTP server, so connection-level faults are real
+ * socket behaviour: `refuse` closes the listening socket for a while (connects get ECONNREFUSED), `stall`
+ * accepts connections and never reads or answers them (what a client sees when a TLS handshake hangs).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { CallLog } from '../call-log.js';
 import type { FaultInjector, TerminalFault } from '../faults/fault-injector.js';
@@ -61,6 +65,11 @@ export function matchRoute<R extends RouteShape>(
 }
 
 export async function readBody(req: IncomingMessage): Promise<string> {
+  return (await readBodyBytes(req)).toString('utf8');
+}
+
+/** The body bytes as received (what a signature is computed over). */
+export async function readBodyBytes(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -69,7 +78,7 @@ export async function readBody(req: IncomingMessage): Promise<string> {
     if (size > MAX_BODY) throw new HttpError(413, { error_code: 'APIGW.0201', error_msg: 'Request entity too large' });
     chunks.push(buf);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 export function sendJson(res: ServerResponse, reply: Reply, requestId: string): void {
@@ -110,6 +119,71 @@ export async function listen(server: Server, host: string, port: number): Promis
   };
 }
 
+/** A service's listening socket, with the connection-level fault switches. */
+export interface GatedServer extends RunningServer {
+  /** Stop listening for `ms` (connects are refused) and drop open connections; then listen again on the same port. */
+  refuseFor(ms: number): void;
+  /** For `ms`, accept new connections but neither read nor answer them; close them when the window ends. */
+  stallFor(ms: number): void;
+}
+
+async function listenGated(http: Server, host: string, port: number): Promise<GatedServer> {
+  let stallUntil = 0;
+  const held = new Set<Socket>();
+  const open = new Set<Socket>();
+  let closed = false;
+  const gate = createTcpServer({ pauseOnConnect: true }, (socket) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+    if (Date.now() < stallUntil) {
+      held.add(socket);
+      socket.on('error', () => undefined);
+      const t = setTimeout(() => socket.destroy(), stallUntil - Date.now());
+      socket.once('close', () => {
+        clearTimeout(t);
+        held.delete(socket);
+      });
+      return;
+    }
+    http.emit('connection', socket);
+    socket.resume();
+  });
+  const listenOn = (p: number) =>
+    new Promise<void>((resolve, reject) => {
+      gate.once('error', reject);
+      gate.listen(p, host, () => {
+        gate.off('error', reject);
+        resolve();
+      });
+    });
+  await listenOn(port);
+  const actual = (gate.address() as AddressInfo).port;
+  let reopen: NodeJS.Timeout | undefined;
+  return {
+    url: `http://${host}:${actual}`,
+    port: actual,
+    refuseFor(ms) {
+      clearTimeout(reopen);
+      if (gate.listening) gate.close();
+      for (const socket of open) socket.destroy();
+      reopen = setTimeout(() => {
+        if (!closed && !gate.listening) listenOn(actual).catch((err: unknown) => process.stderr.write(`sandbox: could not listen again on ${host}:${actual}: ${String(err)}\n`));
+      }, ms);
+    },
+    stallFor(ms) {
+      stallUntil = Math.max(stallUntil, Date.now() + ms);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        closed = true;
+        clearTimeout(reopen);
+        for (const socket of open) socket.destroy();
+        if (gate.listening) gate.close(() => resolve());
+        else resolve();
+      }),
+  };
+}
+
 export interface ServiceServerOptions {
   service: ServiceName;
   host: string;
@@ -124,6 +198,8 @@ export interface ServiceServerOptions {
   errorBody: (ctx: RequestContext, status: number, code: string | undefined, message: string | undefined) => unknown;
   /** The service's body for an unexpected exception (500). */
   internalError: (ctx: RequestContext, err: unknown) => HttpError;
+  /** Called once the operation has run, before its answer leaves (the state file is written here). */
+  beforeReply?: (ctx: RequestContext) => void;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -139,7 +215,7 @@ function throttleError(fault: Extract<TerminalFault, { kind: 'throttle' }>, requ
   }
 }
 
-export async function startServiceServer(opts: ServiceServerOptions): Promise<RunningServer> {
+export async function startServiceServer(opts: ServiceServerOptions): Promise<GatedServer> {
   const routes = compileRoutes(opts.routes);
   const server = createServer((req, res) => {
     void handle(req, res);
@@ -165,23 +241,40 @@ export async function startServiceServer(opts: ServiceServerOptions): Promise<Ru
       principal: undefined,
       fate: 'normal',
       fateError: undefined,
+      dms: { notApplied: false, failBrokers: [], statusWindow: undefined },
+      fired: [],
     };
     let status = '500';
-    const fired: string[] = [];
+    const fired = ctx.fired;
     try {
       let reply: Reply;
       let drop = false;
       try {
-        ctx.rawBody = await readBody(req);
+        const bodyBytes = await readBodyBytes(req);
+        ctx.rawBody = bodyBytes.toString('utf8');
         const found = matchRoute(routes, method, path);
         if (!found) throw gatewayError(404, 'APIGW.0101', 'The API does not exist or has not been published in the environment', requestId);
         ctx.operation = found.route.def.operation;
         ctx.params = found.params;
         if (found.route.def.auth) {
-          ctx.principal = opts.authenticator.authenticate({ method, url, headers: req.headers, rawBody: ctx.rawBody, requestId });
+          ctx.principal = opts.authenticator.authenticate({ method, target: req.url ?? '/', headers: req.headers, rawHeaders: req.rawHeaders, body: bodyBytes, requestId });
         }
         const decision = opts.faults.decide({ service: opts.service, operation: ctx.operation, method, path, account: ctx.principal?.account.name });
         fired.push(...decision.fired);
+        if (decision.connection) {
+          const c = decision.connection;
+          if (c.mode === 'stall') {
+            status = 'stalled';
+            gated.stallFor(c.ms);
+            const t = setTimeout(() => req.socket.destroy(), c.ms);
+            req.socket.once('close', () => clearTimeout(t));
+            return;
+          }
+          status = c.mode === 'refuse' ? 'refused' : 'reset';
+          req.socket.resetAndDestroy();
+          if (c.mode === 'refuse') gated.refuseFor(c.ms);
+          return;
+        }
         const wait = opts.latencyMs() + decision.latencyMs;
         if (wait > 0) await sleep(wait);
         if (decision.terminal?.kind === 'throttle') throw throttleError(decision.terminal, requestId);
@@ -191,6 +284,7 @@ export async function startServiceServer(opts: ServiceServerOptions): Promise<Ru
         }
         ctx.fate = decision.fate;
         ctx.fateError = decision.fateError;
+        ctx.dms = decision.dms;
         drop = decision.dropResponse;
         reply = await found.route.def.handler(ctx);
       } catch (err) {
@@ -201,6 +295,7 @@ export async function startServiceServer(opts: ServiceServerOptions): Promise<Ru
           reply = { status: e.status, body: e.body, headers: e.headers };
         }
       }
+      opts.beforeReply?.(ctx);
       if (drop) {
         status = 'dropped';
         req.socket.resetAndDestroy();
@@ -224,7 +319,9 @@ export async function startServiceServer(opts: ServiceServerOptions): Promise<Ru
     }
   }
 
-  return listen(server, opts.host, opts.port);
+  // handle() runs only once this has listened, so it always sees `gated`.
+  const gated: GatedServer = await listenGated(server, opts.host, opts.port);
+  return gated;
 }
 
 /** Parses the JSON body; `invalid` builds the service's error for a missing or malformed body. */

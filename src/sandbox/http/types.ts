@@ -1,5 +1,6 @@
 /** Shared HTTP types of the emulator: request context, replies, routes, and the error thrown by handlers. */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { DmsFaults } from '../faults/fault-injector.js';
 import type { Account, AsyncFate, ErrorEntry, Project } from '../state/world.js';
 
 export type ServiceName = 'iam' | 'vpcep' | 'dms' | 'vpc';
@@ -28,6 +29,10 @@ export interface RequestContext {
   /** What an async create/delete started by this call should do (set by faults). */
   fate: AsyncFate;
   fateError: ErrorEntry | undefined;
+  /** DMS behaviour set by faults (crossvpc/modify outcome, instance status window). */
+  dms: DmsFaults;
+  /** Ids of the faults that shaped this call (handlers add state faults such as quotas); goes to the call log. */
+  fired: string[];
 }
 
 export interface Reply {

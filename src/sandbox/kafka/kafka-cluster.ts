@@ -22,10 +22,10 @@ import {
   ScramMechanisms,
   alterUserScramCredentialsV0,
 } from '@platformatic/kafka';
-import { describeKafkaError, readKafkaBrokers, type KafkaProbeBroker, type KafkaProbeSecurity } from '../../kafka/kafka-probe.js';
 import type { KafkaSecurity } from '../data-plane.js';
 import { jvmFlags, logTail, runJvmTool, spawnJvm, type JvmProcess } from './jvm.js';
 import { formatProperties, jaasQuote } from './properties.js';
+import { describeReadinessError, listBrokers, type ListedBroker, type ReadinessSecurity } from './readiness.js';
 import type { BrokerKeystore } from './tls.js';
 
 export type KafkaMode = 'zookeeper' | 'kraft';
@@ -74,7 +74,7 @@ export interface KafkaCluster {
   /** Resolves when metadata read through every broker's VPC listener shows the new addresses. */
   setAdvertisedIps(byListenerIp: Record<string, string>, timeoutMs?: number): Promise<void>;
   /** Credentials-bearing client security for the VPC listener (the sandbox's own checks). */
-  vpcClientSecurity(): KafkaProbeSecurity;
+  vpcClientSecurity(): ReadinessSecurity;
   stop(): Promise<void>;
 }
 
@@ -91,7 +91,7 @@ interface BrokerState extends ClusterBrokerSpec {
   proc?: JvmProcess;
 }
 
-export function vpcClientSecurityFor(security: KafkaSecurity, caPem: string | undefined): KafkaProbeSecurity {
+export function vpcClientSecurityFor(security: KafkaSecurity, caPem: string | undefined): ReadinessSecurity {
   if (security.protocol === 'PLAINTEXT') return { protocol: 'PLAINTEXT' };
   const user = security.users[0];
   if (!user) throw new Error('SASL_SSL instance needs at least one user');
@@ -211,7 +211,7 @@ async function upsertScramUsers(host: string, port: number, users: { username: s
   }
 }
 
-function sameHosts(brokers: KafkaProbeBroker[], expected: Map<number, string>): boolean {
+function sameHosts(brokers: ListedBroker[], expected: Map<number, string>): boolean {
   if (brokers.length !== expected.size) return false;
   return brokers.every((b) => expected.get(b.nodeId) === b.host);
 }
@@ -306,16 +306,11 @@ export async function startKafkaCluster(o: KafkaClusterOptions): Promise<KafkaCl
       await Promise.all(
         [...pending].map(async (b) => {
           try {
-            const seen = await readKafkaBrokers({
-              bootstrapServers: [`${b.listenerIp}:${b.port}`],
-              security,
-              timeoutMs: 3000,
-              clientId: 'crossvpc-sandbox-ready',
-            });
+            const seen = await listBrokers({ host: b.listenerIp, port: b.port, security, timeoutMs: 3000 });
             if (sameHosts(seen, expected)) pending.delete(b);
             else last = `broker ${b.nodeId} reports ${seen.map((s) => `${s.nodeId}=${s.host}`).join(',')}`;
           } catch (error) {
-            last = `broker ${b.nodeId}: ${describeKafkaError(error)}`;
+            last = `broker ${b.nodeId}: ${describeReadinessError(error)}`;
           }
         }),
       );
@@ -327,16 +322,17 @@ export async function startKafkaCluster(o: KafkaClusterOptions): Promise<KafkaCl
     }
   };
 
+  /** Until some broker's INTERNAL listener reports every broker registered. */
   const waitForInternal = async (deadline: number): Promise<void> => {
-    const bootstrap = brokers.map((b) => `${b.listenerIp}:${INTERNAL_PORT}`);
     let last = '';
-    for (;;) {
+    for (let attempt = 0; ; attempt += 1) {
+      const via = brokers[attempt % brokers.length]!;
       try {
-        const seen = await readKafkaBrokers({ bootstrapServers: bootstrap, security: { protocol: 'PLAINTEXT' }, timeoutMs: 3000 });
+        const seen = await listBrokers({ host: via.listenerIp, port: INTERNAL_PORT, security: { protocol: 'PLAINTEXT' }, timeoutMs: 3000 });
         if (seen.length === brokers.length) return;
         last = `${seen.length} of ${brokers.length} brokers registered`;
       } catch (error) {
-        last = describeKafkaError(error);
+        last = `broker ${via.nodeId}: ${describeReadinessError(error)}`;
       }
       if (Date.now() > deadline) throw new Error(`Kafka cluster ${o.name} did not come up in time (${last})`);
       await sleep(100);

@@ -3,6 +3,8 @@
 export class Scheduler {
   private timers = new Set<NodeJS.Timeout>();
   private pending = new Set<Promise<void>>();
+  /** Called after every transition and tracked piece of work settles (the state file saver listens). */
+  onSettled: () => void = () => undefined;
 
   /** Runs `fn` after `delayMs`; errors are reported to `onError` (default: stderr). */
   after(delayMs: number, fn: () => void | Promise<void>, onError: (err: unknown) => void = reportError): void {
@@ -11,7 +13,10 @@ export class Scheduler {
       const p = Promise.resolve()
         .then(fn)
         .catch(onError)
-        .finally(() => this.pending.delete(p));
+        .finally(() => {
+          this.pending.delete(p);
+          this.onSettled();
+        });
       this.pending.add(p);
     }, delayMs);
     this.timers.add(timer);
@@ -23,7 +28,10 @@ export class Scheduler {
       () => undefined,
       (err: unknown) => onError(err),
     );
-    const tracked = p.finally(() => this.pending.delete(tracked));
+    const tracked = p.finally(() => {
+      this.pending.delete(tracked);
+      this.onSettled();
+    });
     this.pending.add(tracked);
   }
 

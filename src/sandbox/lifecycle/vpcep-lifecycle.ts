@@ -30,10 +30,12 @@ export class VpcepLifecycle {
   }
 
   serviceCreated(svc: EndpointService, fate: AsyncFate, fateError: ErrorEntry | undefined): void {
+    svc.pending = { fate, ...(fateError ? { error: fateError } : {}) };
     if (fate === 'stuck') return;
     this.later(this.sb.scenario.delays.serviceCreate, (w) => {
       const s = w.services.get(svc.id);
       if (!s || s.status !== 'creating') return;
+      delete s.pending;
       if (fate === 'fail') {
         s.status = 'failed';
         s.error = [fateError ?? { error_code: 'EndPoint.0001', error_message: 'Internal error.' }];
@@ -75,6 +77,7 @@ export class VpcepLifecycle {
 
   serviceDeleting(svc: EndpointService, fate: AsyncFate): void {
     svc.status = 'deleting';
+    svc.pending = { fate };
     this.touch(svc);
     if (fate === 'stuck') {
       this.stuckDeleting.add(svc.id);
@@ -94,10 +97,12 @@ export class VpcepLifecycle {
   }
 
   endpointCreated(ep: Endpoint, fate: AsyncFate, fateError: ErrorEntry | undefined): void {
+    ep.pending = { fate, ...(fateError ? { error: fateError } : {}) };
     if (fate === 'stuck') return;
     this.later(this.sb.scenario.delays.endpointCreate, (w) => {
       const e = w.endpoints.get(ep.id);
       if (!e || e.status !== 'creating') return;
+      delete e.pending;
       const svc = w.services.get(e.serviceId);
       if (fate === 'fail' || !svc || svc.status !== 'available') {
         e.status = 'failed';
@@ -137,6 +142,7 @@ export class VpcepLifecycle {
 
   endpointDeleting(ep: Endpoint, fate: AsyncFate): void {
     ep.status = 'deleting';
+    ep.pending = { fate };
     this.touch(ep);
     this.sb.scheduler.track(this.closeForwarding(ep));
     if (fate === 'stuck') {
@@ -147,6 +153,28 @@ export class VpcepLifecycle {
     this.later(this.sb.scenario.delays.endpointDelete, (w) => {
       w.endpoints.delete(ep.id);
     });
+  }
+
+  /**
+   * After a restart from a state file: transitions that were under way start again (with their full delay and
+   * the fate they had), a transient update status goes back to `available`, accepted endpoints forward again.
+   */
+  resume(): void {
+    const w = this.world;
+    const transient = this.sb.scenario.behaviour.vpcep.serviceStatusDuringUpdate;
+    for (const svc of w.services.values()) {
+      if (svc.status === 'creating') this.serviceCreated(svc, svc.pending?.fate ?? 'normal', svc.pending?.error);
+      else if (svc.status === 'deleting') this.serviceDeleting(svc, svc.pending?.fate ?? 'normal');
+      else if (transient && svc.status === transient) {
+        svc.status = 'available';
+        this.touch(svc);
+      }
+    }
+    for (const ep of w.endpoints.values()) {
+      if (ep.status === 'creating') this.endpointCreated(ep, ep.pending?.fate ?? 'normal', ep.pending?.error);
+      else if (ep.status === 'deleting') this.endpointDeleting(ep, ep.pending?.fate ?? 'normal');
+      else if (ep.status === 'accepted') this.sb.scheduler.track(this.openForwarding(ep));
+    }
   }
 
   private allocateIp(subnetId: string): string | undefined {

@@ -186,6 +186,38 @@ export const faultSpecSchema = z.discriminatedUnion('kind', [
   z.strictObject({ ...faultCommon, kind: z.literal('async-stuck') }),
   /** `vpcep`: 400 EndPoint.0022; `apigw`: 429 APIGW.0308; `dms`: 404 DMS.10240407. */
   z.strictObject({ ...faultCommon, kind: z.literal('throttle'), style: z.enum(['vpcep', 'apigw', 'dms']) }),
+  /** `crossvpc/modify` answers 200 `success:true` (results echo the request) but changes nothing. */
+  z.strictObject({ ...faultCommon, kind: z.literal('crossvpc-not-applied') }),
+  /**
+   * `crossvpc/modify` answers 200 `success:false`: the brokers listed (0-based indices) keep what they advertise
+   * and report `success:false` for a change; the others are applied and report `success:true`.
+   */
+  z.strictObject({ ...faultCommon, kind: z.literal('crossvpc-partial'), brokers: z.array(z.number().int().min(0).max(49)).min(1) }),
+  /**
+   * The instance of the matched DMS call leaves RUNNING for `ms`: `when: 'after'` once the call has done its work
+   * (a change that set off a background job), `'before'` at once (the call itself meets the status). Every change
+   * meanwhile is refused with 400 DMS.00400026; reads show `status`.
+   */
+  z.strictObject({
+    ...faultCommon,
+    kind: z.literal('instance-not-running'),
+    status: z.string().regex(/^[A-Z_]+$/, 'an upper-case DMS status, e.g. RESTARTING').default('RESTARTING'),
+    ms: z.number().int().min(1).max(600_000).default(3_000),
+    when: z.enum(['before', 'after']).default('after'),
+  }),
+  /**
+   * A VPCEP quota is used up for the matched account (`match.account`; any account when omitted): creating an
+   * `endpoint_service` / `endpoint` fails with 400 Endpoint.1018 and `GET /v1/{project_id}/quotas` reports the
+   * quota as `quota` (default: exactly what is in use). `times` counts refused creates.
+   */
+  z.strictObject({ ...faultCommon, kind: z.literal('quota-exceeded'), resource: z.enum(['endpoint_service', 'endpoint']), quota: z.number().int().min(0).optional() }),
+  /**
+   * A connection-level failure instead of an answer; the operation does not run. `reset`: the connection is reset
+   * (RST). `refuse`: reset, and the service stops listening for `ms` (default 3000): connects are refused.
+   * `stall`: nothing is ever sent back, and for `ms` (default 10000) every new connection to the service is
+   * accepted but neither read nor answered — a TLS handshake or a request that hangs; then they are closed.
+   */
+  z.strictObject({ ...faultCommon, kind: z.literal('connection'), mode: z.enum(['reset', 'refuse', 'stall']), ms: z.number().int().min(1).max(600_000).optional() }),
 ]);
 export type FaultSpec = z.infer<typeof faultSpecSchema>;
 export type FaultSpecInput = z.input<typeof faultSpecSchema>;

@@ -1,12 +1,15 @@
 /**
  * DMS for Kafka v2 (otc-dms-vpc-iam-api.md §1, §2, §7): show/list instances and crossvpc/modify, which moves
- * what the real brokers advertise through the data plane.
+ * what the real brokers advertise through the data plane; and the out-of-date v1.0 instance reads the catalog's
+ * `dms` entry points at (OTC api-ref `out-of-date_apis/api_v1/.../querying_an_instance.rst`,
+ * `querying_all_instances.rst`).
  */
 import { z } from 'zod';
 import { callerProject } from '../auth/authenticator.js';
 import type { SandboxContext } from '../context.js';
 import { jsonBody } from '../http/server.js';
 import { HttpError, param, type RequestContext, type RouteDef } from '../http/types.js';
+import { holdInstanceStatus } from '../lifecycle/instance-status.js';
 import type { KafkaInstance, Project, World } from '../state/world.js';
 import { isHostname, isIpv4 } from '../util/ip.js';
 import { uuidFrom } from '../util/random.js';
@@ -106,6 +109,41 @@ export function renderInstance(world: World, inst: KafkaInstance): Record<string
   };
 }
 
+/**
+ * The v1.0 instance body (`GET /v1.0/{project_id}/instances/{instance_id}`): the documented v1.0 field set, from
+ * the same state as v2. Fields v1.0 documents that v2 does not carry are filled as the doc example shows them
+ * (`enable_auto_topic`, `retention_policy`, `public_bandwidth`, a v1 `resource_spec_code`); v2-only fields
+ * (`broker_num`, `available_zone_names`, SASL mechanisms, …) are left out. The port is 9093 with SASL, as in the
+ * doc example, else 9092.
+ */
+const V1_FIELDS = [
+  'name', 'engine', 'engine_version', 'specification', 'storage_space', 'partition_num', 'used_storage_space', 'connect_address', 'port',
+  'status', 'instance_id', 'resource_spec_code', 'type', 'charging_mode', 'vpc_id', 'vpc_name', 'created_at', 'product_id',
+  'security_group_id', 'security_group_name', 'subnet_id', 'subnet_name', 'subnet_cidr', 'available_zones', 'user_id', 'user_name',
+  'access_user', 'maintain_begin', 'maintain_end', 'enable_publicip', 'ssl_enable', 'extend_times', 'enable_auto_topic',
+  'total_storage_space', 'storage_resource_id', 'storage_spec_code', 'service_type', 'storage_type', 'retention_policy',
+  'kafka_public_status', 'public_bandwidth', 'public_connect_address', 'enable_log_collection', 'cross_vpc_info', 'ipv6_enable',
+  'ipv6_connect_addresses', 'rest_enable', 'rest_connect_address', 'message_query_inst_enable', 'vpc_client_plain', 'support_features',
+  'trace_enable', 'pod_connect_address', 'disk_encrypted', 'kafka_private_connect_address', 'ces_version', 'tags',
+] as const;
+
+export function renderInstanceV1(world: World, inst: KafkaInstance): Record<string, unknown> {
+  const v2 = renderInstance(world, inst);
+  const v1: Record<string, unknown> = {
+    ...v2,
+    specification: '100MB',
+    resource_spec_code: 'dms.instance.kafka.cluster.c3.mini',
+    product_id: '00300-30308-0--0',
+    port: inst.security.protocol === 'SASL_SSL' ? 9093 : 9092,
+    enable_auto_topic: true,
+    retention_policy: 'time_base',
+    public_bandwidth: 0,
+    rest_connect_address: '',
+    pod_connect_address: '',
+  };
+  return Object.fromEntries(V1_FIELDS.map((k) => [k, v1[k]]));
+}
+
 export function dmsRoutes(sb: SandboxContext): RouteDef[] {
   const w = () => sb.world();
   const project = (ctx: RequestContext): Project =>
@@ -115,10 +153,23 @@ export function dmsRoutes(sb: SandboxContext): RouteDef[] {
     if (!UUID_RE.test(id)) throw dmsError(400, 'DMS.00400030', 'Invalid instance ID.');
     const inst = w().instances.get(id);
     if (!inst || inst.projectId !== p.id) throw dmsError(404, 'DMS.00404022', 'This instance does not exist.');
+    const window = ctx.dms.statusWindow;
+    if (window?.when === 'before') holdInstanceStatus(sb, inst, window.status, window.ms);
     return inst;
   };
+  /** Fault `instance-not-running` with `when: 'after'`: once the call has done its work, the instance is busy a while. */
+  const busyAfter = (ctx: RequestContext, inst: KafkaInstance): void => {
+    const window = ctx.dms.statusWindow;
+    if (window?.when === 'after') holdInstanceStatus(sb, inst, window.status, window.ms);
+  };
+  const show = (ctx: RequestContext, render: (world: World, inst: KafkaInstance) => Record<string, unknown>) => {
+    const inst = instance(ctx, project(ctx));
+    const body = render(w(), inst);
+    busyAfter(ctx, inst);
+    return { status: 200, body };
+  };
   /** Serialises modifications per instance (the brokers apply one change at a time). */
-  const applying = new Map<string, Promise<void>>();
+  const applying = new Set<string>();
 
   const list = (ctx: RequestContext) => {
     const p = project(ctx);
@@ -150,6 +201,36 @@ export function dmsRoutes(sb: SandboxContext): RouteDef[] {
     return { status: 200, body: { instances: all.slice(offset, offset + limit).map((i) => renderInstance(w(), i)), instance_num: all.length } };
   };
 
+  /** v1.0 list: `engine` optional, `name`, `status`, `id`, `exactMatchName`, `includeFailure`, paging `start` (1-based) / `limit`. */
+  const listV1 = (ctx: RequestContext) => {
+    const p = project(ctx);
+    const q = ctx.query;
+    const intParam = (name: string, min: number, dflt: number): number => {
+      const v = q.get(name);
+      if (v === null || v === '') return dflt;
+      if (!/^\d+$/.test(v) || Number(v) < min) throw dmsError(400, 'DMS.00400800', `Invalid request parameter: ${name}.`);
+      return Number(v);
+    };
+    const start = intParam('start', 1, 1);
+    const limit = intParam('limit', 1, 10);
+    const engine = q.get('engine');
+    const name = q.get('name');
+    const exact = q.get('exactMatchName') === 'true';
+    const id = q.get('id');
+    const status = q.get('status');
+    const all = [...w().instances.values()]
+      .filter(
+        (i) =>
+          i.projectId === p.id &&
+          (!engine || engine.toLowerCase() === 'kafka') &&
+          (!name || (exact ? i.name === name : i.name.toLowerCase().includes(name.toLowerCase()))) &&
+          (!id || i.id === id) &&
+          (!status || i.status === status),
+      )
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || a.name.localeCompare(b.name));
+    return { status: 200, body: { instances: all.slice(start - 1, start - 1 + limit).map((i) => renderInstanceV1(w(), i)), instance_num: all.length } };
+  };
+
   const modify = async (ctx: RequestContext) => {
     const p = project(ctx);
     const inst = instance(ctx, p);
@@ -176,12 +257,19 @@ export function dmsRoutes(sb: SandboxContext): RouteDef[] {
       const v = contents[b.listenerIp];
       target[b.listenerIp] = v ?? (settings.crossVpcOmittedListeners === 'reset' ? b.listenerIp : b.advertisedIp);
     }
+    // Faults: nothing applied (yet `success:true`), or some brokers fail to take their change (`success:false`).
+    const failing = new Set(
+      inst.brokers.filter((b) => ctx.dms.failBrokers.includes(b.index) && target[b.listenerIp] !== b.advertisedIp).map((b) => b.listenerIp),
+    );
+    for (const b of inst.brokers) if (ctx.dms.notApplied || failing.has(b.listenerIp)) target[b.listenerIp] = b.advertisedIp;
     const changed = Object.fromEntries(Object.entries(target).filter(([ip, v]) => inst.brokers.find((b) => b.listenerIp === ip)?.advertisedIp !== v));
     const previous = Object.fromEntries(inst.brokers.map((b) => [b.listenerIp, b.advertisedIp]));
     const world = w();
     for (const b of inst.brokers) b.advertisedIp = target[b.listenerIp] ?? b.advertisedIp;
     const transient = settings.crossVpcStatusWhileApplying;
     if (transient) inst.status = transient;
+    // Marked before the work starts: a change with nothing to apply finishes synchronously.
+    applying.add(inst.id);
     const apply = (async () => {
       try {
         if (Object.keys(changed).length > 0) await sb.dataPlane.setAdvertisedIps(inst.id, changed);
@@ -193,7 +281,6 @@ export function dmsRoutes(sb: SandboxContext): RouteDef[] {
         applying.delete(inst.id);
       }
     })();
-    applying.set(inst.id, apply.catch(() => undefined));
     let success = true;
     if (settings.crossVpcWaitForDataPlane) {
       try {
@@ -203,8 +290,9 @@ export function dmsRoutes(sb: SandboxContext): RouteDef[] {
         success = false;
       }
     } else sb.scheduler.track(apply);
-    const results = keys.map((listener) => ({ advertised_ip: contents[listener] ?? '', success, ip: listener }));
-    return { status: 200, body: { success, results } };
+    const results = keys.map((listener) => ({ advertised_ip: contents[listener] ?? '', success: success && !failing.has(listener), ip: listener }));
+    if (success) busyAfter(ctx, inst);
+    return { status: 200, body: { success: success && failing.size === 0, results } };
   };
 
   return [
@@ -214,8 +302,16 @@ export function dmsRoutes(sb: SandboxContext): RouteDef[] {
       pattern: '/v2/{project_id}/instances/{instance_id}',
       operation: 'dms.getInstance',
       auth: true,
-      handler: (ctx) => ({ status: 200, body: renderInstance(w(), instance(ctx, project(ctx))) }),
+      handler: (ctx) => show(ctx, renderInstance),
     },
     { method: 'POST', pattern: '/v2/{project_id}/instances/{instance_id}/crossvpc/modify', operation: 'dms.modifyCrossVpc', auth: true, handler: modify },
+    { method: 'GET', pattern: '/v1.0/{project_id}/instances', operation: 'dms.listInstancesV1', auth: true, handler: listV1 },
+    {
+      method: 'GET',
+      pattern: '/v1.0/{project_id}/instances/{instance_id}',
+      operation: 'dms.getInstanceV1',
+      auth: true,
+      handler: (ctx) => show(ctx, renderInstanceV1),
+    },
   ];
 }

@@ -52,6 +52,12 @@ function versionDoc(base: string) {
   return { id: 'v3.6', status: 'stable', updated: '2016-04-04T00:00:00Z', links: [{ rel: 'self', href: `${base}/v3/` }], 'media-types': MEDIA };
 }
 
+/**
+ * The catalog as the real cloud lists it (a recorded eu-de project token, docs/decisions/sandbox-sdk-compat.md):
+ * names and URL shapes copied, hosts replaced. `dms` is the out-of-date DMS v1.0 API **without** the project
+ * (clients append it), `dmsv1` the same with it; `dmsv2` (what gophertelekomcloud and the product use) is the
+ * v2 API with the project — it is absent from the 2019 recording, so its shape follows the pattern of the others.
+ */
 export function buildCatalog(sb: SandboxContext, projectId: string | undefined) {
   const region = sb.world().region;
   const entry = (type: string, name: string, url: string) => ({
@@ -60,11 +66,12 @@ export function buildCatalog(sb: SandboxContext, projectId: string | undefined) 
     id: hex32From(`catalog:${type}`),
     endpoints: [{ id: hex32From(`endpoint:${type}:${projectId ?? ''}`), url, region, region_id: region, interface: 'public' }],
   });
-  const out = [entry('identity', 'iam', `${sb.urls.iam}/v3`), entry('network', 'neutron', sb.urls.vpc)];
+  const out = [entry('identity', 'keystone', `${sb.urls.iam}/v3`), entry('network', 'neutron', sb.urls.vpc)];
   if (projectId) {
     out.push(
       entry('vpcep', 'vpcep', `${sb.urls.vpcep}/v1/${projectId}`),
-      entry('dms', 'dms', `${sb.urls.dms}/v2/${projectId}`),
+      entry('dms', 'distributedmessageservice', `${sb.urls.dms}/v1.0`),
+      entry('dmsv1', 'dmsv1', `${sb.urls.dms}/v1.0/${projectId}`),
       entry('dmsv2', 'dmsv2', `${sb.urls.dms}/v2/${projectId}`),
       entry('vpc', 'vpc', `${sb.urls.vpc}/v1/${projectId}`),
     );

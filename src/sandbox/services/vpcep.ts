@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { callerProject } from '../auth/authenticator.js';
 import type { SandboxContext } from '../context.js';
+import type { QuotaResource } from '../faults/fault-injector.js';
 import { jsonBody } from '../http/server.js';
 import { HttpError, param, type RequestContext, type RouteDef } from '../http/types.js';
 import { timestamps, type VpcepLifecycle } from '../lifecycle/vpcep-lifecycle.js';
@@ -68,6 +69,24 @@ interface ListParams {
 }
 
 export function vpcepRoutes(sb: SandboxContext, lifecycle: VpcepLifecycle): RouteDef[] {
+  /** Quota of `resource` in `projectId` (scenario `quotas`, lowered while a `quota-exceeded` fault holds it) and its use. */
+  const quotaOf = (ctx: RequestContext, resource: QuotaResource, projectId: string): { used: number; quota: number; faultId?: string } => {
+    const used = resource === 'endpoint_service' ? [...w().services.values()].filter((s) => s.projectId === projectId).length : [...w().endpoints.values()].filter((e) => e.projectId === projectId).length;
+    const base = resource === 'endpoint_service' ? sb.scenario.quotas.endpointServices : sb.scenario.quotas.endpoints;
+    const held = sb.faults.quotaOverride(resource, ctx.principal?.account.name, used);
+    return held && held.quota < base ? { used, quota: held.quota, faultId: held.faultId } : { used, quota: base };
+  };
+  /** 400 Endpoint.1018 "Quota exceeded." (casing as documented) when nothing more may be created. */
+  const checkQuota = (ctx: RequestContext, resource: QuotaResource, projectId: string): void => {
+    const q = quotaOf(ctx, resource, projectId);
+    if (q.used < q.quota) return;
+    if (q.faultId) {
+      sb.faults.quotaRefused(q.faultId);
+      ctx.fired.push(q.faultId);
+    }
+    throw err(400, 'Endpoint.1018', 'Quota exceeded.', ctx);
+  };
+
   const behaviour = () => sb.scenario.behaviour.vpcep;
   const err = (status: number, code: string, message: string, ctx?: RequestContext): HttpError =>
     new HttpError(status, { error_code: code, error_msg: message, ...(behaviour().errorRequestId && ctx ? { request_id: ctx.requestId } : {}) });
@@ -257,8 +276,7 @@ export function vpcepRoutes(sb: SandboxContext, lifecycle: VpcepLifecycle): Rout
     const description = checkDescription(ctx, b.description);
     checkPortId(ctx, p, b.port_id, b.vpc_id);
     checkPortConflict(ctx, b.port_id, ports);
-    const used = [...w().services.values()].filter((s) => s.projectId === p.id).length;
-    if (used >= sb.scenario.quotas.endpointServices) throw err(400, 'Endpoint.1018', 'Quota exceeded.', ctx);
+    checkQuota(ctx, 'endpoint_service', p.id);
     const now = sb.now();
     const svc: EndpointService = {
       id: sb.ids.next('service'),
@@ -446,8 +464,7 @@ export function vpcepRoutes(sb: SandboxContext, lifecycle: VpcepLifecycle): Rout
     if (!subnet || subnet.projectId !== p.id || subnet.vpcId !== vpc.id) throw err(400, 'EndPoint.2037', 'The network does not belong to the VPC.', ctx);
     if (svc.status !== 'available') throw err(400, 'EndPoint.2004', 'The endpoint service is unavailable.', ctx);
     if (!permitted(svc, p.domainId)) throw err(400, 'EndPoint.2012', 'You have no permission to connect to the VPC endpoint service.', ctx);
-    const used = [...w().endpoints.values()].filter((e) => e.projectId === p.id).length;
-    if (used >= sb.scenario.quotas.endpoints) throw err(400, 'Endpoint.1018', 'Quota exceeded.', ctx);
+    checkQuota(ctx, 'endpoint', p.id);
     const portIp = b.port_ip ?? b.ip;
     if (portIp !== undefined) {
       if (!isIpv4(portIp)) throw err(400, 'EndPoint.2041', 'The port IP is invalid.', ctx);
@@ -530,10 +547,12 @@ export function vpcepRoutes(sb: SandboxContext, lifecycle: VpcepLifecycle): Rout
     const p = project(ctx);
     const type = ctx.query.get('type');
     if (type !== null && type !== 'endpoint_service' && type !== 'endpoint') throw err(400, 'EndPoint.0002', 'Parameter error: type.', ctx);
-    const resources = [
-      { type: 'endpoint_service', used: [...w().services.values()].filter((s) => s.projectId === p.id).length, quota: sb.scenario.quotas.endpointServices },
-      { type: 'endpoint', used: [...w().endpoints.values()].filter((e) => e.projectId === p.id).length, quota: sb.scenario.quotas.endpoints },
-    ].filter((r) => type === null || r.type === type);
+    const resources = (['endpoint_service', 'endpoint'] as const)
+      .filter((r) => type === null || r === type)
+      .map((r) => {
+        const q = quotaOf(ctx, r, p.id);
+        return { type: r, used: q.used, quota: q.quota };
+      });
     return { status: 200, body: { quotas: { resources } } };
   };
 

@@ -135,6 +135,8 @@ export interface KafkaInstance {
   subnetId: string;
   securityGroupId: string;
   status: string;
+  /** While a fault keeps the instance out of RUNNING: the status shown, until when (epoch ms), and what comes back. */
+  statusHold?: { status: string; until: number; restoreTo: string };
   engineVersion: string;
   security: KafkaSecurity;
   brokers: BrokerState[];
@@ -189,6 +191,13 @@ export interface EndpointService {
   createdAt: Date;
   updatedAt: Date;
   seq: number;
+  /** The fate a transition under way will have (kept so a restarted sandbox can finish it). */
+  pending?: PendingTransition;
+}
+
+export interface PendingTransition {
+  fate: AsyncFate;
+  error?: ErrorEntry;
 }
 
 export interface Endpoint {
@@ -217,6 +226,7 @@ export interface Endpoint {
   createdAt: Date;
   updatedAt: Date;
   seq: number;
+  pending?: PendingTransition;
 }
 
 /** `YYYY-MM-DDTHH:MM:SSZ` (VPCEP style). */
@@ -227,6 +237,22 @@ export function isoSeconds(d: Date): string {
 /** `YYYY-MM-DDTHH:MM:SS` (Neutron style, no zone). */
 export function neutronTime(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, '');
+}
+
+export interface WorldState {
+  accounts: Account[];
+  projects: Project[];
+  vpcs: Vpc[];
+  subnets: Subnet[];
+  ports: Port[];
+  securityGroups: SecurityGroup[];
+  sgRules: SgRule[];
+  acls: NetworkAcl[];
+  instances: KafkaInstance[];
+  services: EndpointService[];
+  endpoints: Endpoint[];
+  seq: number;
+  marker: number;
 }
 
 export interface WorldOptions {
@@ -422,6 +448,46 @@ export class World {
         this.ports.set(portId, { id: portId, ip: p.ip, subnetId: subnet.id, vpcId: vpc.id, projectId: projectId(p.project) });
       }
     });
+  }
+
+  /** Every resource and counter, as plain data (Dates stay Dates; see state/persistence.ts). */
+  exportState(): WorldState {
+    return {
+      accounts: [...this.accounts.values()],
+      projects: [...this.projects.values()],
+      vpcs: [...this.vpcs.values()],
+      subnets: [...this.subnets.values()],
+      ports: [...this.ports.values()],
+      securityGroups: [...this.securityGroups.values()],
+      sgRules: [...this.sgRules.values()],
+      acls: [...this.acls.values()],
+      instances: [...this.instances.values()],
+      services: [...this.services.values()],
+      endpoints: [...this.endpoints.values()],
+      seq: this.seqCounter,
+      marker: this.markerCounter,
+    };
+  }
+
+  /** Replaces every resource and counter with `state` (a restarted sandbox resuming its cloud). */
+  importState(state: WorldState): void {
+    const fill = <T extends { id?: string; name?: string }>(map: Map<string, T>, items: T[], key: (x: T) => string) => {
+      map.clear();
+      for (const x of items) map.set(key(x), x);
+    };
+    fill(this.accounts, state.accounts, (a) => a.name);
+    fill(this.projects, state.projects, (p) => p.id);
+    fill(this.vpcs, state.vpcs, (v) => v.id);
+    fill(this.subnets, state.subnets, (x) => x.id);
+    fill(this.ports, state.ports, (x) => x.id);
+    fill(this.securityGroups, state.securityGroups, (x) => x.id);
+    fill(this.sgRules, state.sgRules, (x) => x.id);
+    fill(this.acls, state.acls, (x) => x.id);
+    fill(this.instances, state.instances, (x) => x.id);
+    fill(this.services, state.services, (x) => x.id);
+    fill(this.endpoints, state.endpoints.map((e) => ({ ...e, forwarding: false })), (x) => x.id);
+    this.seqCounter = state.seq;
+    this.markerCounter = state.marker;
   }
 
   nextSeq(): number {

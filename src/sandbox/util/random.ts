@@ -51,6 +51,13 @@ export function skFrom(text: string): string {
 export class IdGenerator {
   private counter = 0;
   constructor(private readonly seed: number) {}
+  /** How many ids were handed out (a restarted sandbox continues from here, so ids never repeat). */
+  get position(): number {
+    return this.counter;
+  }
+  set position(n: number) {
+    this.counter = n;
+  }
   next(kind: string): string {
     this.counter += 1;
     return uuidFrom(`${this.seed}:runtime:${kind}:${this.counter}`);

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafkaDataPlane, type KafkaDataPlane } from '../../../src/sandbox/dataplane/kafka-data-plane.js';
+import { listBrokers } from '../../../src/sandbox/kafka/readiness.js';
 import { ensureSandboxCa } from '../../../src/sandbox/kafka/tls.js';
 import { KafkaProbeError, probeKafka, type KafkaProbeSecurity } from '../../../src/kafka/kafka-probe.js';
 import { claimAddressPrefix } from './support.js';
@@ -92,5 +93,26 @@ describe('kafka data plane, SASL_SSL, 3 brokers', () => {
     const other = await ensureSandboxCa(join(workDir, 'other-ca'));
     const error = await probeError(sasl('SCRAM-SHA-512', 'alice', 'alice-secret', other.caPem));
     expect(error.stage).toBe('metadata');
+  });
+});
+
+describe("the sandbox's own readiness check (raw Kafka protocol), on the same cluster", () => {
+  const security = (mechanism: 'PLAIN' | 'SCRAM-SHA-512', username: string, password: string, ca = caPem) => ({ protocol: 'SASL_SSL' as const, mechanism, username, password, caPem: ca });
+  const expected = [0, 1, 2].map((b) => ({ nodeId: b, host: endpointIp(b), port: 9011 }));
+
+  it('reads what every VPC listener advertises, with SCRAM-SHA-512 and with PLAIN (TLS, chain and IP verified)', async () => {
+    for (const b of [0, 1, 2]) {
+      expect(await listBrokers({ host: listenerIp(b), port: 9011, security: security('SCRAM-SHA-512', 'bob', 'b"o\\b pw é'), timeoutMs: 5_000 })).toEqual(expected);
+    }
+    expect(await listBrokers({ host: listenerIp(0), port: 9011, security: security('PLAIN', 'alice', 'alice-secret'), timeoutMs: 5_000 })).toEqual(expected);
+    // The INTERNAL listener (PLAINTEXT) advertises the listener IPs on 9091.
+    expect(await listBrokers({ host: listenerIp(1), port: 9091, security: { protocol: 'PLAINTEXT' }, timeoutMs: 5_000 })).toEqual([0, 1, 2].map((b) => ({ nodeId: b, host: listenerIp(b), port: 9091 })));
+  });
+
+  it('fails on a wrong password (both mechanisms) and on a CA that did not sign the brokers', async () => {
+    await expect(listBrokers({ host: listenerIp(0), port: 9011, security: security('SCRAM-SHA-512', 'alice', 'wrong'), timeoutMs: 5_000 })).rejects.toThrow(/SaslAuthenticate|closed/);
+    await expect(listBrokers({ host: listenerIp(0), port: 9011, security: security('PLAIN', 'alice', 'wrong'), timeoutMs: 5_000 })).rejects.toThrow(/SaslAuthenticate|closed/);
+    const other = await ensureSandboxCa(join(workDir, 'other-ca-2'));
+    await expect(listBrokers({ host: listenerIp(0), port: 9011, security: security('SCRAM-SHA-512', 'alice', 'alice-secret', other.caPem), timeoutMs: 5_000 })).rejects.toThrow(/certificate/i);
   });
 });
