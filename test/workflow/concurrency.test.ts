@@ -93,6 +93,8 @@ describe('one operation per instance at a time', () => {
     await addFault(suite, { kind: 'latency', match: { operation: 'dms.modifyCrossVpc' }, ms: 2_000, times: 1 });
     await withWorkers(suite, async (tq) => {
       const a = await start(suite, tq, defaultRequest(suite, { verify: NO_VERIFY }));
+      // a holds the instance before b asks for it.
+      await eventually(async () => ['provisioning-endpoints', 'updating-listeners'].includes((await a.query(progressQuery)).phase), 60_000, 'a holds the instance');
       const joined = await start(suite, tq, defaultRequest(suite, { verify: NO_VERIFY }));
       expect(joined.firstExecutionRunId).toBe(a.firstExecutionRunId);
       const parsed = parseProvisionInput(defaultRequest(suite, { verify: NO_VERIFY }));
@@ -118,6 +120,7 @@ describe('one operation per instance at a time', () => {
   });
 
   it('a second start with another input is refused (InputConflict naming the fields), never a silent join', async () => {
+    const since = new Date(Date.now() - 1_000).toISOString();
     await withWorkers(suite, async (tq) => {
       const a = await start(suite, tq, defaultRequest(suite, { verify: NO_VERIFY, approvalGate: true }));
       await waitPhase(a, 'awaiting-approval');
@@ -134,7 +137,7 @@ describe('one operation per instance at a time', () => {
       await a.signal(approveSignal);
       expect((await awaitAccessOutcome(a)).result?.status).toBe('unverified');
       const runs = [];
-      for await (const w of suite.env.client.workflow.list({ query: `WorkflowId = 'crossvpc-${instanceId}'` })) runs.push(w.runId);
+      for await (const w of suite.env.client.workflow.list({ query: `WorkflowId = 'crossvpc-${instanceId}' AND StartTime > '${since}'` })) runs.push(w.runId);
       expect(runs).toHaveLength(1);
     });
   });
