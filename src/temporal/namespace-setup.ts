@@ -1,0 +1,223 @@
+/**
+ * Makes a Temporal namespace ready for kafka-crossvpc: the namespace exists (created when asked) and the
+ * search attributes the workflows set are registered (workflows/search-attributes.ts). Idempotent: what is
+ * there already is left alone. Used by `crossvpc setup` (through the typed client) and by the worker at start.
+ *
+ * Works with the client's `Connection` and the worker's `NativeConnection` alike (both expose the workflow
+ * and operator services). The operator API is refused by servers that do not permit it (an authorizer
+ * answering PERMISSION_DENIED, Temporal Cloud's UNIMPLEMENTED): that is a {@link NamespaceSetupError} whose
+ * message is one line naming what to run and who can run it.
+ */
+import type { OperatorService, WorkflowService } from '@temporalio/client';
+import { isGrpcServiceError } from '@temporalio/client';
+import { msToTs, tsToMs } from '@temporalio/common/lib/time.js';
+import { searchAttributeRegistrations } from '../../workflows/search-attributes.js';
+
+export interface SetupConnection {
+  workflowService: Pick<WorkflowService, 'describeNamespace' | 'registerNamespace'>;
+  operatorService: Pick<OperatorService, 'listSearchAttributes' | 'addSearchAttributes'>;
+}
+
+/** `temporal.api.enums.v1.IndexedValueType` numbers of the types search attributes may have. */
+const INDEXED_VALUE_TYPE: Record<string, number> = { Text: 1, Keyword: 2, Int: 3, Double: 4, Bool: 5, Datetime: 6, KeywordList: 7 };
+const TYPE_NAME: Record<number, string> = Object.fromEntries(Object.entries(INDEXED_VALUE_TYPE).map(([k, v]) => [v, k]));
+
+/** The search attributes kafka-crossvpc needs, `{ name, type }` (from workflows/search-attributes.ts). */
+export const REQUIRED_SEARCH_ATTRIBUTES: readonly { name: string; type: string }[] = searchAttributeRegistrations.map((r) => {
+  const [name = '', type = ''] = r.split('=');
+  return { name, type };
+});
+
+/** Default retention of a namespace `crossvpc setup --create-namespace` creates (the temporal CLI's default too). */
+export const DEFAULT_RETENTION_MS = 72 * 3_600_000;
+
+export interface NamespaceSetupOptions {
+  namespace: string;
+  /** Create the namespace when it does not exist (default: a missing namespace is an error). */
+  createNamespace?: boolean;
+  /** Retention of a namespace created here (default 72 h); an existing namespace's retention is not changed. */
+  retentionMs?: number;
+  /** Register missing search attributes (default true); false only checks. */
+  register?: boolean;
+}
+
+export interface SearchAttributeState {
+  name: string;
+  type: string;
+  /** `present`: was registered already; `registered`: registered now; `missing`: not there (check only). */
+  status: 'present' | 'registered' | 'missing';
+}
+
+export interface NamespaceSetupResult {
+  namespace: string;
+  /** True when this call created the namespace. */
+  namespaceCreated: boolean;
+  /** The namespace's workflow-execution retention. */
+  retentionMs: number | null;
+  searchAttributes: SearchAttributeState[];
+  /** Whether anything changed (namespace created or attributes registered). */
+  changed: boolean;
+}
+
+export type NamespaceSetupProblem =
+  /** The namespace does not exist (and creating it was not asked for). */
+  | 'namespace-missing'
+  /** The server refused an operator call (PERMISSION_DENIED / UNIMPLEMENTED). */
+  | 'not-permitted'
+  /** A search attribute exists with another type. */
+  | 'type-conflict'
+  /** The server refused a value (e.g. a retention below its minimum). */
+  | 'invalid';
+
+export class NamespaceSetupError extends Error {
+  override readonly name = 'NamespaceSetupError';
+  constructor(
+    readonly problem: NamespaceSetupProblem,
+    /** What is wrong. */
+    readonly what: string,
+    /** What to run (and who can): the message is `<what>: <fix>`, one line. */
+    readonly fix: string,
+    /** The step that failed. */
+    readonly step: 'describe' | 'create' | 'list' | 'register',
+    /** The gRPC status name, when the server answered one. */
+    readonly apiCode: string | undefined,
+    /** The search attributes still missing (not-permitted). */
+    readonly missing: readonly string[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(`${what}: ${fix}`, options);
+  }
+}
+
+const GRPC_NAMES: Record<number, string> = { 3: 'INVALID_ARGUMENT', 5: 'NOT_FOUND', 6: 'ALREADY_EXISTS', 7: 'PERMISSION_DENIED', 12: 'UNIMPLEMENTED', 16: 'UNAUTHENTICATED' };
+
+function grpcName(err: unknown): string | undefined {
+  return isGrpcServiceError(err) ? (GRPC_NAMES[err.code] ?? String(err.code)) : undefined;
+}
+
+function detail(err: unknown): string {
+  const m = isGrpcServiceError(err) ? err.details : err instanceof Error ? err.message : String(err);
+  return m.replace(/\s+/g, ' ').trim();
+}
+
+const notPermitted = (code: string | undefined): boolean => code === 'PERMISSION_DENIED' || code === 'UNIMPLEMENTED' || code === 'UNAUTHENTICATED';
+
+/** The fix for a namespace that does not exist (the same words everywhere: worker, commands, setup). */
+export function namespaceFix(namespace: string): string {
+  return `run \`crossvpc setup --create-namespace --namespace ${namespace}\` (or ask a Temporal admin to create it), or set TEMPORAL_NAMESPACE to an existing namespace`;
+}
+
+/** The fix for a namespace without the search attributes. */
+export function searchAttributeFix(namespace: string): string {
+  return `run \`crossvpc setup --namespace ${namespace}\` (registers ${REQUIRED_SEARCH_ATTRIBUTES.map((a) => a.name).join(', ')} as Keyword; needs the operator API, else ask a Temporal admin to run it)`;
+}
+
+/** The temporal CLI command that registers `names` (for an admin to run where this process may not). */
+export function searchAttributeCommand(namespace: string, names: readonly string[] = REQUIRED_SEARCH_ATTRIBUTES.map((a) => a.name)): string {
+  return `temporal operator search-attribute create --namespace ${namespace} ${names.map((n) => `--name ${n}`).join(' ')} --type Keyword`;
+}
+
+/** Ensures the namespace exists (creating it when asked) and the search attributes are registered. */
+export async function setupNamespace(connection: SetupConnection, options: NamespaceSetupOptions): Promise<NamespaceSetupResult> {
+  const { namespace } = options;
+  let retentionMs: number | null = null;
+  let namespaceCreated = false;
+  try {
+    const d = await connection.workflowService.describeNamespace({ namespace });
+    retentionMs = d.config?.workflowExecutionRetentionTtl ? tsToMs(d.config.workflowExecutionRetentionTtl) : null;
+  } catch (err) {
+    const code = grpcName(err);
+    if (code !== 'NOT_FOUND') throw asSetupError(err, 'describe', `describe namespace ${namespace}`, namespace);
+    if (!options.createNamespace) {
+      throw new NamespaceSetupError('namespace-missing', `namespace ${namespace} does not exist`, namespaceFix(namespace), 'describe', code, [], { cause: err });
+    }
+    const retention = options.retentionMs ?? DEFAULT_RETENTION_MS;
+    try {
+      await connection.workflowService.registerNamespace({
+        namespace,
+        description: 'kafka-crossvpc (created by crossvpc setup)',
+        workflowExecutionRetentionPeriod: msToTs(retention),
+      });
+      namespaceCreated = true;
+    } catch (e) {
+      // Created meanwhile by someone else: fine (idempotent).
+      if (grpcName(e) !== 'ALREADY_EXISTS') throw asSetupError(e, 'create', `create namespace ${namespace}`, namespace);
+    }
+    retentionMs = retention;
+    // A namespace just registered may take a moment to be visible to the other services.
+    await waitFor(async () => {
+      await connection.workflowService.describeNamespace({ namespace });
+      return true;
+    }, 10_000);
+  }
+
+  const present = await listCustom(connection, namespace);
+  const states: SearchAttributeState[] = [];
+  const missing: string[] = [];
+  for (const sa of REQUIRED_SEARCH_ATTRIBUTES) {
+    const type = present.get(sa.name);
+    if (type === undefined) missing.push(sa.name);
+    else if (type !== sa.type) {
+      throw new NamespaceSetupError(
+        'type-conflict',
+        `search attribute ${sa.name} of namespace ${namespace} is ${type}, kafka-crossvpc needs ${sa.type}`,
+        `a Temporal admin must remove it (temporal operator search-attribute remove --namespace ${namespace} --name ${sa.name}), then run crossvpc setup --namespace ${namespace}`,
+        'list',
+        undefined,
+      );
+    }
+    states.push({ ...sa, status: type === undefined ? 'missing' : 'present' });
+  }
+  if (missing.length > 0 && options.register !== false) {
+    try {
+      await connection.operatorService.addSearchAttributes({
+        namespace,
+        searchAttributes: Object.fromEntries(missing.map((n) => [n, INDEXED_VALUE_TYPE[REQUIRED_SEARCH_ATTRIBUTES.find((a) => a.name === n)?.type ?? 'Keyword'] ?? 2])),
+      });
+    } catch (err) {
+      throw asSetupError(err, 'register', `register search attributes ${missing.join(', ')} in namespace ${namespace}`, namespace, missing);
+    }
+    // Visible once the server lists them (immediately on SQL stores; Elasticsearch may take a moment).
+    await waitFor(async () => {
+      const now = await listCustom(connection, namespace);
+      return missing.every((n) => now.has(n));
+    }, 30_000);
+    for (const s of states) if (s.status === 'missing') s.status = 'registered';
+  }
+  return { namespace, namespaceCreated, retentionMs, searchAttributes: states, changed: namespaceCreated || (missing.length > 0 && options.register !== false) };
+}
+
+async function listCustom(connection: SetupConnection, namespace: string): Promise<Map<string, string>> {
+  try {
+    const r = await connection.operatorService.listSearchAttributes({ namespace });
+    return new Map(Object.entries(r.customAttributes ?? {}).map(([k, v]) => [k, TYPE_NAME[Number(v)] ?? String(v)]));
+  } catch (err) {
+    throw asSetupError(err, 'list', `list the search attributes of namespace ${namespace}`, namespace, REQUIRED_SEARCH_ATTRIBUTES.map((a) => a.name));
+  }
+}
+
+function asSetupError(err: unknown, step: NamespaceSetupError['step'], what: string, namespace: string, missing: readonly string[] = []): unknown {
+  const code = grpcName(err);
+  if (notPermitted(code)) {
+    const fix =
+      step === 'create'
+        ? `ask a Temporal admin to create it (temporal operator namespace create --namespace ${namespace} --retention 72h), then run crossvpc setup --namespace ${namespace}`
+        : `ask a Temporal admin to run \`crossvpc setup --namespace ${namespace}\` or \`${searchAttributeCommand(namespace, missing.length ? missing : undefined)}\``;
+    return new NamespaceSetupError('not-permitted', `not permitted to ${what} (${code}: ${detail(err)})`, fix, step, code, missing, { cause: err });
+  }
+  if (code === 'INVALID_ARGUMENT') return new NamespaceSetupError('invalid', `cannot ${what}: ${detail(err)}`, 'check the value given (e.g. --retention above the server minimum)', step, code, missing, { cause: err });
+  return err;
+}
+
+async function waitFor(check: () => Promise<boolean>, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // not visible yet
+    }
+    if (Date.now() > until) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
