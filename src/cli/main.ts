@@ -19,6 +19,7 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   teardown: () => import('./commands/teardown.js'),
   verify: () => import('./commands/verify.js'),
   schedule: () => import('./commands/schedule.js'),
+  setup: () => import('./commands/setup.js'),
   dev: () => import('./commands/dev.js'),
 };
 
@@ -42,7 +43,14 @@ export async function main(argv: string[]): Promise<number> {
   }
   const load = commands[name];
   if (!load) {
-    process.stderr.write(`crossvpc: unknown command "${name}"\n${usage()}\n`);
+    const message = name.startsWith('-') ? `expected a command before ${name}` : `unknown command "${name}"`;
+    if (argv.includes('--json')) {
+      // Same line as every command's errors (src/cli/output.ts errorLine), without loading the client.
+      const error = { code: 'InvalidInput', message, field: '(command)', apiCode: 'ERR_UNKNOWN_COMMAND', hint: `use one of ${Object.keys(commands).join(', ')}` };
+      process.stdout.write(`${JSON.stringify({ ok: false, error })}\n`);
+    } else {
+      process.stderr.write(`crossvpc: ${message}\n${usage()}\n`);
+    }
     return 2;
   }
   const mod = await load();

@@ -15,14 +15,16 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { DefaultLogger, Runtime, type LogEntry } from '@temporalio/worker';
 import { z } from 'zod';
 import { projectRoot } from '../../devtools/tool-paths.js';
-import { startOrJoinAccess, type ProvisionOutcome } from '../../temporal/access-client.js';
+import { CrossVpcClient } from '../../client/crossvpc-client.js';
+import type { ProvisionOutcome } from '../../temporal/access-client.js';
 import { accessWorkflowId, parseProvisionInput } from '../../../workflows/input.js';
 import { followAccess } from '../dev/follow.js';
 import { PortInUseError, portIsFree, sandboxRequest, startDevStack, type DevStack } from '../dev/stack.js';
+import type { CrossVpcError } from '../../client/errors.js';
 import { HELP_FLAG } from '../args.js';
 import { parseFlags } from '../output.js';
+import { exitCodeOfOutcome } from '../exit-codes.js';
 import { ProgressPrinter } from '../progress-view.js';
-import { exitCodeOf } from './provision.js';
 
 export const summary = 'run everything locally (Temporal dev server + UI, sandbox with Kafka, worker) and provision the demo instance';
 
@@ -68,7 +70,8 @@ const spec = {
     'State: .crossvpc/temporal.db (workflow history, kept between runs), .crossvpc/dev.log (sandbox + worker log).',
     'JSON: {status, bootstrapServers, ports[], workflowId, runId, error?}; when the stack did not start {status: "failed", error: {type: PortInUse | StackStartFailed, message}}.',
   ],
-  usageErrorJson: 'text',
+  // The JSON dev has always printed when it did not run ({status, error: {type, message}}), plus the common fields.
+  errorJson: (e: CrossVpcError) => ({ ok: false, status: 'failed', error: { type: e.code, ...e.toJSON() } }),
 } as const;
 
 const stateDir = join(projectRoot, '.crossvpc');
@@ -154,7 +157,8 @@ export async function run(argv: string[]): Promise<number> {
     await closeLeftoverRun(stack, workflowId, say);
 
     say(`provisioning ${workflowId}${a['cross-account'] ? ' (cross-account)' : ''} …`);
-    const handle = await startOrJoinAccess(stack.client, stack.taskQueue, input.input);
+    const access = await CrossVpcClient.fromClient(stack.client, { taskQueue: stack.taskQueue }).startAccess(input.input);
+    const handle = access.workflow;
     const printer = new ProgressPrinter(human);
     const following = followAccess(handle, (p) => printer.update(p));
     const outcome = await Promise.race([following, interruptedP]);
@@ -175,7 +179,7 @@ export async function run(argv: string[]): Promise<number> {
       return 130;
     }
     report(outcome, a.json, say);
-    const code = exitCodeOf(outcome);
+    const code = exitCodeOfOutcome(outcome);
 
     if (a.keep) {
       const ui = stack.uiUrl ?? `http://127.0.0.1:${a['ui-port']}`;

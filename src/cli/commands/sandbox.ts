@@ -63,7 +63,6 @@ const spec = {
     'contradicts it is a usage error, exit 2); stop the sandbox and start it again to make the cloud',
     'unreachable for a while without losing what was created.',
   ],
-  usageErrorJson: 'text',
 } as const;
 
 /** One cloud entry per account, as openstacksdk / python-otcextensions read them (ak/sk at cloud level). */
