@@ -67,6 +67,32 @@ export class WorkerFailure extends Error {
   }
 }
 
+/** What {@link runWorkers} needs of a worker (a `Worker`, or a stand-in in tests). */
+export interface RunnableWorker {
+  run(): Promise<void>;
+  shutdown(): void;
+  getState(): string;
+}
+
+/**
+ * Runs the workers together. When one fails, every other one still RUNNING is shut down; the promise
+ * settles only once all have stopped, then rejects with a {@link WorkerFailure} naming the first failure.
+ */
+export async function runWorkers(entries: readonly { role: WorkerRole; taskQueue: string; worker: RunnableWorker }[]): Promise<void> {
+  let failure: WorkerFailure | undefined;
+  await Promise.all(
+    entries.map(({ role, taskQueue, worker }) =>
+      worker.run().catch((err: unknown) => {
+        if (failure) return;
+        const others = entries.filter((e) => e.role !== role && e.worker.getState() === 'RUNNING');
+        failure = new WorkerFailure(role, taskQueue, others.map((e) => e.role), err);
+        for (const e of others) e.worker.shutdown();
+      }),
+    ),
+  );
+  if (failure) throw failure;
+}
+
 /**
  * The workflow code of the main worker: the prebuilt bundle of the build (dist/workflow-bundle.js) when it
  * is current with workflows/, else bundled from source at start (a checkout being edited, tests).
@@ -86,21 +112,10 @@ export async function createCrossVpcWorkers(o: CrossVpcWorkerOptions): Promise<C
   };
   const workers: CrossVpcWorkers = {
     async run() {
-      const running = (['main', 'verify'] as const).flatMap((role) => {
-        const w = workers[role];
-        return w ? [{ role, taskQueue: w.options.taskQueue, w }] : [];
-      });
-      let failure: WorkerFailure | undefined;
-      await Promise.all(
-        running.map(({ role, taskQueue, w }) =>
-          w.run().catch((err: unknown) => {
-            if (failure) return;
-            failure = new WorkerFailure(role, taskQueue, running.filter((r) => r.role !== role && r.w.getState() === 'RUNNING').map((r) => r.role), err);
-            workers.shutdown();
-          }),
-        ),
-      );
-      if (failure) throw failure;
+      await runWorkers((['main', 'verify'] as const).flatMap((role) => {
+        const worker = workers[role];
+        return worker ? [{ role, taskQueue: worker.options.taskQueue, worker }] : [];
+      }));
     },
     async runUntil<T>(fn: () => Promise<T>): Promise<T> {
       const list = [workers.main, workers.verify].filter((w): w is Worker => w !== undefined);
