@@ -80,7 +80,7 @@ export function requiredWithoutInput(a: RequestFlags, ctx: z.RefinementCtx): voi
 export interface CommandLineRequest {
   /** The merged request, not validated yet. */
   request: Record<string, unknown>;
-  /** Input field → the flag that set it (for error messages); fields from the file are absent. */
+  /** Input field → the flag that names it in errors: with --input only the fields flags set (the others are the file's). */
   fieldFlags: Record<string, string>;
   /** `--input` path, when given. */
   file?: string;
@@ -115,5 +115,6 @@ export function commandLineRequest(a: RequestFlags): CommandLineRequest {
   if (a['keep-on-verify-failure']) set('verify.onFailure', 'keep');
   if (a['approval-gate']) set('approvalGate', true);
   if (a.force) set('force', true);
-  return { request, fieldFlags, ...(doc ? { file: doc.path } : {}) };
+  // Without a file every field comes from a flag or a default: an error names the flag that sets it.
+  return doc ? { request, fieldFlags, file: doc.path } : { request, fieldFlags: { ...REQUEST_FIELD_FLAGS } };
 }

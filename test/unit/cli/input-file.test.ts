@@ -60,12 +60,9 @@ describe('commandLineRequest', () => {
     expect(r.file).toBe(input);
   });
 
-  it('without --input: only the flags given, empty values kept (the schema refuses them)', () => {
-    expect(commandLineRequest({ 'instance-id': 'i', 'client-vpc-id': 'v', 'client-subnet-id': 's', 'client-subnet-cidr': '' }).request).toEqual({
-      instanceId: 'i',
-      clientVpcId: 'v',
-      clientSubnetId: 's',
-      clientSubnetCidr: '',
-    });
+  it('without --input: only the flags given, empty values kept (the schema refuses them); errors name flags', () => {
+    const r = commandLineRequest({ 'instance-id': 'i', 'client-vpc-id': 'v', 'client-subnet-id': 's', 'client-subnet-cidr': '' });
+    expect(r.request).toEqual({ instanceId: 'i', clientVpcId: 'v', clientSubnetId: 's', clientSubnetCidr: '' });
+    expect(r.fieldFlags).toMatchObject({ clientSubnetCidr: '--client-subnet-cidr', 'verify.mechanism': '--mechanism' });
   });
 });
