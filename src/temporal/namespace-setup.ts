@@ -10,6 +10,7 @@
  */
 import type { OperatorService, WorkflowService } from '@temporalio/client';
 import { isGrpcServiceError } from '@temporalio/client';
+import { NamespaceNotFoundError } from '@temporalio/common';
 import { msToTs, tsToMs } from '@temporalio/common/lib/time.js';
 import { searchAttributeRegistrations } from '../../workflows/search-attributes.js';
 
@@ -92,11 +93,15 @@ export class NamespaceSetupError extends Error {
 const GRPC_NAMES: Record<number, string> = { 3: 'INVALID_ARGUMENT', 5: 'NOT_FOUND', 6: 'ALREADY_EXISTS', 7: 'PERMISSION_DENIED', 12: 'UNIMPLEMENTED', 16: 'UNAUTHENTICATED' };
 
 function grpcName(err: unknown): string | undefined {
+  // @temporalio/client turns a NOT_FOUND namespace into NamespaceNotFoundError (no gRPC code on it).
+  if (err instanceof NamespaceNotFoundError) return 'NOT_FOUND';
   return isGrpcServiceError(err) ? (GRPC_NAMES[err.code] ?? String(err.code)) : undefined;
 }
 
+/** The server's words: a gRPC error's details, else its message without the `7 PERMISSION_DENIED: ` prefix. */
 function detail(err: unknown): string {
-  const m = isGrpcServiceError(err) ? err.details : err instanceof Error ? err.message : String(err);
+  const details = isGrpcServiceError(err) ? err.details : '';
+  const m = details || (err instanceof Error ? err.message : String(err)).replace(/^\d+ [A-Z_]+: /, '');
   return m.replace(/\s+/g, ' ').trim();
 }
 
@@ -144,11 +149,8 @@ export async function setupNamespace(connection: SetupConnection, options: Names
       if (grpcName(e) !== 'ALREADY_EXISTS') throw asSetupError(e, 'create', `create namespace ${namespace}`, namespace);
     }
     retentionMs = retention;
-    // A namespace just registered may take a moment to be visible to the other services.
-    await waitFor(async () => {
-      await connection.workflowService.describeNamespace({ namespace });
-      return true;
-    }, 10_000);
+    // A namespace just registered is in the database at once but reaches the servers' namespace caches
+    // only at their next refresh (about 10 s): until then other calls answer NOT_FOUND (retried below).
   }
 
   const present = await listCustom(connection, namespace);
@@ -169,13 +171,19 @@ export async function setupNamespace(connection: SetupConnection, options: Names
     states.push({ ...sa, status: type === undefined ? 'missing' : 'present' });
   }
   if (missing.length > 0 && options.register !== false) {
-    try {
-      await connection.operatorService.addSearchAttributes({
-        namespace,
-        searchAttributes: Object.fromEntries(missing.map((n) => [n, INDEXED_VALUE_TYPE[REQUIRED_SEARCH_ATTRIBUTES.find((a) => a.name === n)?.type ?? 'Keyword'] ?? 2])),
-      });
-    } catch (err) {
-      throw asSetupError(err, 'register', `register search attributes ${missing.join(', ')} in namespace ${namespace}`, namespace, missing);
+    const searchAttributes = Object.fromEntries(missing.map((n) => [n, INDEXED_VALUE_TYPE[REQUIRED_SEARCH_ATTRIBUTES.find((a) => a.name === n)?.type ?? 'Keyword'] ?? 2]));
+    for (const until = Date.now() + (namespaceCreated ? 60_000 : 0); ; ) {
+      try {
+        await connection.operatorService.addSearchAttributes({ namespace, searchAttributes });
+        break;
+      } catch (err) {
+        // A namespace created just now may still be unknown to the server answering (see above).
+        if (grpcName(err) === 'NOT_FOUND' && Date.now() < until) {
+          await new Promise((r) => setTimeout(r, 500));
+          continue;
+        }
+        throw asSetupError(err, 'register', `register search attributes ${missing.join(', ')} in namespace ${namespace}`, namespace, missing);
+      }
     }
     // Visible once the server lists them (immediately on SQL stores; Elasticsearch may take a moment).
     await waitFor(async () => {
@@ -187,12 +195,19 @@ export async function setupNamespace(connection: SetupConnection, options: Names
   return { namespace, namespaceCreated, retentionMs, searchAttributes: states, changed: namespaceCreated || (missing.length > 0 && options.register !== false) };
 }
 
+/** The namespace's custom search attributes; NOT_FOUND is retried for a while (the namespace was described just before: it is new, see above). */
 async function listCustom(connection: SetupConnection, namespace: string): Promise<Map<string, string>> {
-  try {
-    const r = await connection.operatorService.listSearchAttributes({ namespace });
-    return new Map(Object.entries(r.customAttributes ?? {}).map(([k, v]) => [k, TYPE_NAME[Number(v)] ?? String(v)]));
-  } catch (err) {
-    throw asSetupError(err, 'list', `list the search attributes of namespace ${namespace}`, namespace, REQUIRED_SEARCH_ATTRIBUTES.map((a) => a.name));
+  for (const until = Date.now() + 60_000; ; ) {
+    try {
+      const r = await connection.operatorService.listSearchAttributes({ namespace });
+      return new Map(Object.entries(r.customAttributes ?? {}).map(([k, v]) => [k, TYPE_NAME[Number(v)] ?? String(v)]));
+    } catch (err) {
+      if (grpcName(err) === 'NOT_FOUND' && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 500));
+        continue;
+      }
+      throw asSetupError(err, 'list', `list the search attributes of namespace ${namespace}`, namespace, REQUIRED_SEARCH_ATTRIBUTES.map((a) => a.name));
+    }
   }
 }
 
