@@ -6,7 +6,7 @@ import { builtinModules } from 'node:module';
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.tools/**', '.crossvpc/**', '.kafka/**', 'dist/**', 'test-artifacts/**', '**/*.mjs', 'eslint.config.js'] },
+  { ignores: ['node_modules/**', '.tools/**', '.crossvpc/**', '.kafka/**', 'dist/**', 'test-artifacts/**', 'test/consumer/**', '**/*.mjs', 'eslint.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -4,6 +4,7 @@
 //   2. the workflow bundle          → dist/workflow-bundle.js (what Worker.create would otherwise build at start)
 //   3. dist/build-info.json         (written last: the launcher and the worker use dist/ only when it is
 //                                    complete and newer than every source, src/devtools/build-state.ts)
+// `--if-stale` builds only when dist/ is not current (npm test).
 // Without TypeScript (a production install with --omit=dev) it builds nothing and says so: `crossvpc`
 // then runs the sources through tsx, and the worker bundles the workflows at start.
 import { spawnSync } from 'node:child_process';
@@ -17,6 +18,16 @@ const dist = join(root, 'dist');
 const require = createRequire(join(root, 'package.json'));
 const startedAt = Date.now();
 const say = (line) => process.stderr.write(`kafka-crossvpc build: ${line}\n`);
+
+// --if-stale: nothing to do when dist/ is complete and newer than every source (what `npm test` runs).
+if (process.argv.includes('--if-stale')) {
+  try {
+    const state = await import(pathToFileURL(join(dist, 'src', 'devtools', 'build-state.js')).href);
+    if (state.buildIsCurrent()) process.exit(0);
+  } catch {
+    // no build yet
+  }
+}
 
 let tsc;
 try {
