@@ -157,7 +157,7 @@ describe('bad input is refused before anything is created', () => {
     const started = await suite.env.client.workflow.getHandle(`crossvpc-${ids.instanceId}`).describe().catch((e: unknown) => e);
     expect((started as Error).name).toBe('WorkflowNotFoundError');
     expect((await calls(suite)).writes).toEqual([]);
-  });
+  }, 600_000); // 44 processes, 4 at a time, on a 2-core machine shared with other test files
 
   it('the typed client: InvalidInput naming the field, before anything is sent', async () => {
     const cv = CrossVpcClient.fromClient(suite.env.client, { taskQueue });
