@@ -41,9 +41,12 @@ export class Output {
   }
 }
 
-/** The default JSON error line of every command: `{ok:false,error:{code,message,field,apiCode,hint}}`. */
-export function errorLine(e: CrossVpcError): { ok: false; error: ReturnType<CrossVpcError['toJSON']> } {
-  return { ok: false, error: e.toJSON() };
+/**
+ * The default JSON error line of every command: `{ok:false,error:{code,message,field,apiCode,hint}}`; `field`
+ * is always there (`null` when no flag, field or variable is at fault, e.g. an unexpected server error).
+ */
+export function errorLine(e: CrossVpcError): { ok: false; error: Omit<ReturnType<CrossVpcError['toJSON']>, 'field'> & { field: string | null } } {
+  return { ok: false, error: { ...e.toJSON(), field: e.field ?? null } };
 }
 
 /**

@@ -71,7 +71,7 @@ const spec = {
     'JSON: {status, bootstrapServers, ports[], workflowId, runId, error?}; when the stack did not start {status: "failed", error: {type: PortInUse | StackStartFailed, message}}.',
   ],
   // The JSON dev has always printed when it did not run ({status, error: {type, message}}), plus the common fields.
-  errorJson: (e: CrossVpcError) => ({ ok: false, status: 'failed', error: { type: e.code, ...e.toJSON() } }),
+  errorJson: (e: CrossVpcError) => ({ ok: false, status: 'failed', error: { type: e.code, ...e.toJSON(), field: e.field ?? null } }),
 } as const;
 
 const stateDir = join(projectRoot, '.crossvpc');

@@ -48,7 +48,7 @@ export function provisionErrorJson(e: CrossVpcError): object {
     status: 'failed',
     bootstrapServers: null,
     ports: [],
-    error: { type: e.code, ...e.toJSON(), ...(inputFields.length ? { fields: inputFields } : {}) },
+    error: { type: e.code, ...e.toJSON(), field: e.field ?? null, ...(inputFields.length ? { fields: inputFields } : {}) },
   };
 }
 

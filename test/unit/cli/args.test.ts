@@ -115,5 +115,8 @@ describe('errors', () => {
     expect(code).toBe(4);
     expect(errs).toEqual([]);
     expect(chunks.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown)).toEqual([{ ok: false, error: { code: 'NotFound', message: 'gone', field: 'instanceId', apiCode: 'NOT_FOUND', hint: 'h' } }]);
+    const unexpected: string[] = [];
+    new Output('demo', true, undefined, sink(unexpected), sink(errs)).error(new CrossVpcError('TemporalError', 'boom', { hint: 'see the server log' }));
+    expect(JSON.parse(unexpected.join(''))).toEqual({ ok: false, error: { code: 'TemporalError', message: 'boom', field: null, hint: 'see the server log' } });
   });
 });
