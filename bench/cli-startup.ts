@@ -8,7 +8,7 @@
  * through tsx (CROSSVPC_FROM_SOURCE=1, what every start did before the build existed), plus `node -e 0`
  * as the machine's floor. CPU is user+sys of the process (from /proc, less sensitive to a busy machine).
  *
- *   npx tsx bench/cli-startup.ts [--runs 5]
+ *   npx tsx bench/cli-startup.ts [--runs 5] [--cli PATH]   (--cli: measure another checkout's launcher, as it is)
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -21,7 +21,9 @@ import { searchAttributeRegistrations } from '../workflows/search-attributes.js'
 
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
-const CLI = join(projectRoot, 'src', 'cli', 'crossvpc.mjs');
+const cliArg = process.argv.indexOf('--cli');
+const OTHER_CLI = cliArg > 0 ? process.argv[cliArg + 1] : undefined;
+const CLI = OTHER_CLI ?? join(projectRoot, 'src', 'cli', 'crossvpc.mjs');
 const CLK_TCK = 100;
 
 /** user+sys of a process in ms, read just before it is reaped (`/proc/<pid>/stat` fields 14, 15). */
@@ -81,17 +83,19 @@ function stats(samples: Sample[]): string {
   return `median ${med(wall).toFixed(0)} ms (min ${Math.min(...wall).toFixed(0)})${cpu.length ? `, cpu median ${med(cpu).toFixed(0)} ms` : ''}`;
 }
 
-if (!buildIsCurrent()) {
+if (!OTHER_CLI && !buildIsCurrent()) {
   process.stderr.write('dist/ is missing or older than the sources: run `npm run build` first\n');
   process.exit(2);
 }
 const server = await startDevServer({ searchAttributes: [...searchAttributeRegistrations] });
 try {
   const base: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, TEMPORAL_ADDRESS: server.address };
-  const variants: [string, NodeJS.ProcessEnv][] = [
-    ['compiled (dist/)', base],
-    ['sources through tsx', { ...base, CROSSVPC_FROM_SOURCE: '1' }],
-  ];
+  const variants: [string, NodeJS.ProcessEnv][] = OTHER_CLI
+    ? [[OTHER_CLI, base]]
+    : [
+        ['compiled (dist/)', base],
+        ['sources through tsx', { ...base, CROSSVPC_FROM_SOURCE: '1' }],
+      ];
   const rows: [string, string][] = [];
   const measure = async (what: string, run: () => Promise<Sample>): Promise<void> => {
     await run(); // warm the file cache
