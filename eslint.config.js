@@ -50,6 +50,24 @@ export default tseslint.config(
     },
   },
   {
+    // The CLI and the typed client load the SDK's values with require (src/temporal/sdk.ts): an ESM import of
+    // the CommonJS SDK costs every command start-up time in export scanning (bench/cli-startup.ts).
+    files: ['src/cli/**/*.ts', 'src/client/**/*.ts', 'src/temporal/**/*.ts'],
+    ignores: ['src/temporal/sdk.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: ['@temporalio/client', '@temporalio/common', '@temporalio/common/lib/time.js'].map((name) => ({
+            name,
+            allowTypeImports: true,
+            message: 'Import SDK values from src/temporal/sdk.ts (types: import type).',
+          })),
+        },
+      ],
+    },
+  },
+  {
     // The sandbox emulates the cloud; it must never depend on the product's workflows or activities.
     files: ['src/sandbox/**/*.ts'],
     rules: {

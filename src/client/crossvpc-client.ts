@@ -12,8 +12,8 @@
  *   await cv.close();
  */
 import { randomUUID } from 'node:crypto';
-import { Client, Connection, WorkflowFailedError, type WorkflowExecutionStatusName, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure, CancelledFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import type { WorkflowExecutionStatusName, WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, WorkflowFailedError, ApplicationFailure, CancelledFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '../temporal/sdk.js';
 import { approveSignal, progressQuery, type AccessPhase, type AccessProgress, type PortProgressEntry } from '../../workflows/definitions.js';
 import { accessWorkflowId, parseProvisionInput, type ProvisionInput, type ProvisionRequest } from '../../workflows/input.js';
 import {

@@ -3,8 +3,7 @@
  * (`field`), the API error code behind it (`apiCode`: a gRPC status name such as `NOT_FOUND`, or the
  * failure type of a workflow / cloud API such as `EndPoint.3006`), and what to do about it (`hint`).
  */
-import { ScheduleNotFoundError, ServiceError, WorkflowNotFoundError, isGrpcServiceError } from '@temporalio/client';
-import { NamespaceNotFoundError } from '@temporalio/common';
+import { ScheduleNotFoundError, ServiceError, WorkflowNotFoundError, isGrpcServiceError, NamespaceNotFoundError } from '../temporal/sdk.js';
 import { namespaceFix, searchAttributeFix } from '../temporal/namespace-setup.js';
 import { AccessInputConflictError } from '../temporal/access-client.js';
 

@@ -9,9 +9,7 @@
  * message is one line naming what to run and who can run it.
  */
 import type { OperatorService, WorkflowService } from '@temporalio/client';
-import { isGrpcServiceError } from '@temporalio/client';
-import { NamespaceNotFoundError } from '@temporalio/common';
-import { msToTs, tsToMs } from '@temporalio/common/lib/time.js';
+import { isGrpcServiceError, NamespaceNotFoundError, msToTs, tsToMs } from './sdk.js';
 import { searchAttributeRegistrations } from '../../workflows/search-attributes.js';
 
 export interface SetupConnection {

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection } from '../../temporal/sdk.js';
 import { bundleWorkflowCode, NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { loadConfig, type Env } from '../../config/env-config.js';
 import { startSandbox, type ReadyLine, type Sandbox } from '../../sandbox/start-sandbox.js';
