@@ -20,6 +20,8 @@ export const ExitCode = {
   WrongState: 5,
   /** `verify`: the check ran and found drift or a broken access (not healed). */
   Unhealthy: 6,
+  /** `dev` interrupted by SIGINT/SIGTERM (the shell convention 128 + 2). */
+  Interrupted: 130,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 

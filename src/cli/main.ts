@@ -2,6 +2,8 @@
  * `crossvpc` entry point: dispatches to one module per command under ./commands/.
  * Each command module exports `run(argv: string[]): Promise<number>` (the exit code) and `summary`.
  */
+import { ExitCode } from './exit-codes.js';
+
 export interface CommandModule {
   summary: string;
   run(argv: string[]): Promise<number>;
@@ -39,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${usage()}\n`);
-    return name ? 0 : 2;
+    return name ? ExitCode.Ok : ExitCode.Usage;
   }
   const load = commands[name];
   if (!load) {
@@ -51,7 +53,7 @@ export async function main(argv: string[]): Promise<number> {
     } else {
       process.stderr.write(`crossvpc: ${message}\n${usage()}\n`);
     }
-    return 2;
+    return ExitCode.Usage;
   }
   const mod = await load();
   return mod.run(rest);

@@ -13,6 +13,7 @@ import { createOtcClients } from '../../otc/otc-clients.js';
 import type { OtcConfig } from '../../otc/otc-config.js';
 import { CONNECTION_ENV, HELP_FLAG, TASK_QUEUE_ENV, flag } from '../args.js';
 import { commandError, parseFlags } from '../output.js';
+import { ExitCode } from '../exit-codes.js';
 
 export const summary = 'show the resolved configuration (secrets masked) and where each value came from';
 
@@ -84,11 +85,11 @@ export async function run(argv: string[]): Promise<number> {
     if (!(err instanceof ConfigError)) throw err;
     if (parsed.out.json) return parsed.out.error(commandError(err, 'config'));
     process.stderr.write(`crossvpc config: ${err.message}\n`);
-    return 2;
+    return ExitCode.Usage;
   }
   const report = configReport(resolved);
   const problems = values.discover ? await discover(report, resolved) : [];
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report));
   for (const p of problems) process.stderr.write(`crossvpc config: ${p}\n`);
-  return problems.length > 0 ? 1 : 0;
+  return problems.length > 0 ? ExitCode.Failed : ExitCode.Ok;
 }

@@ -23,7 +23,7 @@ import { PortInUseError, portIsFree, sandboxRequest, startDevStack, type DevStac
 import type { CrossVpcError } from '../../client/errors.js';
 import { HELP_FLAG } from '../args.js';
 import { parseFlags } from '../output.js';
-import { exitCodeOfOutcome } from '../exit-codes.js';
+import { ExitCode, exitCodeOfOutcome } from '../exit-codes.js';
 import { ProgressPrinter } from '../progress-view.js';
 
 export const summary = 'run everything locally (Temporal dev server + UI, sandbox with Kafka, worker) and provision the demo instance';
@@ -95,7 +95,7 @@ export async function run(argv: string[]): Promise<number> {
       const err = new PortInUseError(p, what, flag);
       say(`crossvpc dev: ${err.message}`);
       if (a.json) process.stdout.write(`${JSON.stringify({ status: 'failed', error: { type: 'PortInUse', message: err.message } })}\n`);
-      return 2;
+      return ExitCode.Usage;
     }
   }
   mkdirSync(stateDir, { recursive: true });
@@ -139,7 +139,7 @@ export async function run(argv: string[]): Promise<number> {
       if (typeof first === 'string') {
         // Interrupted while starting: let the start finish, then stop what it started.
         await (await starting.catch(() => undefined))?.stop();
-        return 130;
+        return ExitCode.Interrupted;
       }
       stack = first;
     } catch (err) {
@@ -147,7 +147,7 @@ export async function run(argv: string[]): Promise<number> {
       say(`crossvpc dev: ${err instanceof PortInUseError ? message : `the local stack did not start: ${message}`}`);
       if (!(err instanceof PortInUseError)) say(`(details: ${logPath})`);
       if (a.json) process.stdout.write(`${JSON.stringify({ status: 'failed', error: { type: err instanceof PortInUseError ? 'PortInUse' : 'StackStartFailed', message } })}\n`);
-      return 2;
+      return ExitCode.Usage;
     }
 
     const request = sandboxRequest(stack.sandbox.ready, { crossAccount: a['cross-account'], verify: !a['no-kafka'] });
@@ -176,7 +176,7 @@ export async function run(argv: string[]): Promise<number> {
         sleep(30_000),
       ]);
       say(end ? `${workflowId}: ${end.status}` : `${workflowId} may still be open in .crossvpc/temporal.db; the next \`npm start\` cancels it first`);
-      return 130;
+      return ExitCode.Interrupted;
     }
     report(outcome, a.json, say);
     const code = exitCodeOfOutcome(outcome);
