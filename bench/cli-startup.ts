@@ -8,7 +8,7 @@
  * through tsx (CROSSVPC_FROM_SOURCE=1, what every start did before the build existed), plus `node -e 0`
  * as the machine's floor. CPU is user+sys of the process (from /proc, less sensitive to a busy machine).
  *
- *   npx tsx bench/cli-startup.ts [--runs 5] [--cli PATH]   (--cli: measure another checkout's launcher, as it is)
+ *   npx tsx bench/cli-startup.ts [--runs 5] [--cli PATH ...]   (--cli: also another checkout's launcher, as it is)
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -21,9 +21,9 @@ import { searchAttributeRegistrations } from '../workflows/search-attributes.js'
 
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
-const cliArg = process.argv.indexOf('--cli');
-const OTHER_CLI = cliArg > 0 ? process.argv[cliArg + 1] : undefined;
-const CLI = OTHER_CLI ?? join(projectRoot, 'src', 'cli', 'crossvpc.mjs');
+/** `--cli PATH` (repeatable): other checkouts' launchers, measured as they are beside this one's. */
+const OTHER_CLIS = process.argv.flatMap((a, i) => (a === '--cli' && process.argv[i + 1] ? [process.argv[i + 1] as string] : []));
+const CLI = join(projectRoot, 'src', 'cli', 'crossvpc.mjs');
 const CLK_TCK = 100;
 
 /** user+sys of a process in ms, read just before it is reaped (`/proc/<pid>/stat` fields 14, 15). */
@@ -83,34 +83,39 @@ function stats(samples: Sample[]): string {
   return `median ${med(wall).toFixed(0)} ms (min ${Math.min(...wall).toFixed(0)})${cpu.length ? `, cpu median ${med(cpu).toFixed(0)} ms` : ''}`;
 }
 
-if (!OTHER_CLI && !buildIsCurrent()) {
+if (!buildIsCurrent()) {
   process.stderr.write('dist/ is missing or older than the sources: run `npm run build` first\n');
   process.exit(2);
 }
 const server = await startDevServer({ searchAttributes: [...searchAttributeRegistrations] });
 try {
   const base: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, TEMPORAL_ADDRESS: server.address };
-  const variants: [string, NodeJS.ProcessEnv][] = OTHER_CLI
-    ? [[OTHER_CLI, base]]
-    : [
-        ['compiled (dist/)', base],
-        ['sources through tsx', { ...base, CROSSVPC_FROM_SOURCE: '1' }],
-      ];
-  const rows: [string, string][] = [];
-  const measure = async (what: string, run: () => Promise<Sample>): Promise<void> => {
-    await run(); // warm the file cache
-    const samples: Sample[] = [];
-    for (let i = 0; i < RUNS; i += 1) samples.push(await run());
-    rows.push([what, stats(samples)]);
-    process.stdout.write(`${what}: ${stats(samples)}\n`);
+  // [label, launcher, env]: measured round-robin (one run of each in turn), so a busy machine's load
+  // changes hit every variant alike.
+  const variants: [string, string, NodeJS.ProcessEnv][] = [
+    ...OTHER_CLIS.map((cli): [string, string, NodeJS.ProcessEnv] => [cli, cli, base]),
+    ['compiled (dist/)', CLI, base],
+    ['sources through tsx', CLI, { ...base, CROSSVPC_FROM_SOURCE: '1' }],
+  ];
+  const rows: Record<string, string> = {};
+  const measure = async (what: string, run: (cli: string, env: NodeJS.ProcessEnv) => Promise<Sample>, only: typeof variants = variants): Promise<void> => {
+    for (const [, cli, env] of only) await run(cli, env); // warm the file cache
+    const samples = new Map<string, Sample[]>(only.map(([label]) => [label, []]));
+    for (let i = 0; i < RUNS; i += 1) {
+      const order = i % 2 === 0 ? only : [...only].reverse();
+      for (const [label, cli, env] of order) samples.get(label)?.push(await run(cli, env));
+    }
+    for (const [label] of only) {
+      const line = `${what}, ${label}: ${stats(samples.get(label) ?? [])}`;
+      rows[`${what}, ${label}`] = stats(samples.get(label) ?? []);
+      process.stdout.write(`${line}\n`);
+    }
   };
-  await measure('node -e 0 (floor)', () => toExit(['-e', '0'], base));
-  for (const [name, env] of variants) {
-    await measure(`crossvpc --help, ${name}`, () => toExit([CLI, '--help'], env));
-    await measure(`crossvpc status → first network call, ${name}`, () => toFirstConnection([CLI, 'status', '--instance-id', 'bench-nope'], env));
-    await measure(`crossvpc status → exit (dev server, NotFound), ${name}`, () => toExit([CLI, 'status', '--instance-id', 'bench-nope'], env));
-  }
-  process.stdout.write(`${JSON.stringify({ runs: RUNS, node: process.version, rows: Object.fromEntries(rows) })}\n`);
+  await measure('node -e 0 (floor)', () => toExit(['-e', '0'], base), [['node', '', base]]);
+  await measure('crossvpc --help', (cli, env) => toExit([cli, '--help'], env));
+  await measure('crossvpc status → first network call', (cli, env) => toFirstConnection([cli, 'status', '--instance-id', 'bench-nope'], env));
+  await measure('crossvpc status → exit (dev server, NotFound)', (cli, env) => toExit([cli, 'status', '--instance-id', 'bench-nope'], env));
+  process.stdout.write(`${JSON.stringify({ runs: RUNS, node: process.version, rows })}\n`);
 } finally {
   await server.stop();
 }
