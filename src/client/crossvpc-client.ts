@@ -221,13 +221,12 @@ export class CrossVpcClient {
    * Runs on a worker (it holds the cloud credentials); creates nothing.
    */
   async plan(request: ProvisionRequest, options: { taskQueue?: string } = {}): Promise<AccessPlan> {
-    const parsed = parseProvisionInput(request);
-    if (!parsed.ok) return invalidInput(parsed);
-    const input = parsed.input;
+    const input = CrossVpcClient.validateAccessRequest(request);
+    const taskQueue = this.taskQueueOf(options);
     const workflowId = planWorkflowId(input.instanceId, randomUUID().slice(0, 8));
     try {
       return (await this.temporal.workflow.execute(PLAN_WORKFLOW_TYPE, {
-        taskQueue: options.taskQueue ?? this.taskQueue,
+        taskQueue,
         workflowId,
         args: [input],
         staticSummary: `Plan of the cross-VPC access to Kafka ${input.instanceId} (read-only)`,
