@@ -2,16 +2,32 @@
 # on Node 24 LTS (package.json engines: Node 20, 22 and 24; CI runs the suite on Node 24 too).
 # Build: docker build -t kafka-crossvpc .          (worker)
 #        docker build --target sandbox -t kafka-crossvpc-sandbox .
+# The build (compiled ESM + .d.ts + the prebuilt workflow bundle in dist/, scripts/build.mjs) needs the dev
+# dependencies; the image itself only the runtime ones.
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY src ./src
+COPY workflows ./workflows
+COPY activities ./activities
+COPY worker ./worker
+COPY scripts/build.mjs ./scripts/build.mjs
+COPY tsconfig.json tsconfig.build.json ./
+RUN node scripts/build.mjs
+
 FROM node:24-bookworm-slim AS base
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY src ./src
 COPY workflows ./workflows
 COPY activities ./activities
 COPY worker ./worker
 COPY tsconfig.json ./
+# dist/build-info.json records the build start, later than the sources' mtimes: the launcher and the worker use dist/.
+COPY --from=build /app/dist ./dist
 
 FROM base AS sandbox
 # Java runs the brokers; Maven fetches the pinned Kafka jars at build time; openssl makes the sandbox CA.

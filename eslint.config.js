@@ -6,7 +6,7 @@ import { builtinModules } from 'node:module';
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.tools/**', '.crossvpc/**', '.kafka/**', 'dist/**', 'test-artifacts/**', '**/*.mjs', 'eslint.config.js'] },
+  { ignores: ['node_modules/**', '.tools/**', '.crossvpc/**', '.kafka/**', 'dist/**', 'test-artifacts/**', 'test/consumer/**', '**/*.mjs', 'eslint.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -46,6 +46,24 @@ export default tseslint.config(
       'no-restricted-syntax': [
         'error',
         { selector: "MemberExpression[object.name='Math'][property.name='random']", message: 'Use the SDK-seeded Math.random only via uuid4() from @temporalio/workflow, or pass randomness in.' },
+      ],
+    },
+  },
+  {
+    // The CLI and the typed client load the SDK's values with require (src/temporal/sdk.ts): an ESM import of
+    // the CommonJS SDK costs every command start-up time in export scanning (bench/cli-startup.ts).
+    files: ['src/cli/**/*.ts', 'src/client/**/*.ts', 'src/temporal/**/*.ts'],
+    ignores: ['src/temporal/sdk.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: ['@temporalio/client', '@temporalio/common', '@temporalio/common/lib/time.js'].map((name) => ({
+            name,
+            allowTypeImports: true,
+            message: 'Import SDK values from src/temporal/sdk.ts (types: import type).',
+          })),
+        },
       ],
     },
   },

@@ -1,15 +1,39 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Test projects, by what a test needs (docs/architecture.md "Tests"):
+ *  - unit:     nothing beyond Node — no Temporal server, no sandbox, no external tool (`npm run test:unit`);
+ *  - sandbox:  the OTC sandbox and external tools (Kafka JVMs, python-otcextensions, gophertelekomcloud, compose-check,
+ *              the deployment test's own Temporal server) — not the shared dev server;
+ *  - workflow: the suite's real Temporal dev server (test/global-setup.ts) — workflows, CLI, typed client, package;
+ *  - ui:       a dev stack of its own with the Web UI, driven by Chromium.
+ * A pure test that lives outside test/unit/ is listed in UNIT_ELSEWHERE (and so excluded from its folder's project).
+ * Every test file belongs to exactly one project (test/unit/vitest-projects.test.ts): a new test folder goes here.
+ */
+const UNIT_ELSEWHERE = ['test/cli/progress-view.test.ts', 'test/workflow/logic.test.ts', 'test/workflow/replay.test.ts', 'test/sandbox/scenario.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     // The Temporal native bridge is not safe under worker threads (sdk-typescript#876).
     pool: 'forks',
-    globalSetup: ['test/global-setup.ts'],
     setupFiles: ['test/setup-runtime.ts'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
     fileParallelism: true,
     maxWorkers: 2,
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts', ...UNIT_ELSEWHERE] } },
+      { extends: true, test: { name: 'sandbox', include: ['test/sandbox/**/*.test.ts', 'test/python/**/*.test.ts', 'test/go/**/*.test.ts', 'test/ops/**/*.test.ts'], exclude: UNIT_ELSEWHERE } },
+      {
+        extends: true,
+        test: {
+          name: 'workflow',
+          include: ['test/temporal/**/*.test.ts', 'test/workflow/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/client/**/*.test.ts', 'test/package/**/*.test.ts'],
+          exclude: UNIT_ELSEWHERE,
+          globalSetup: ['test/global-setup.ts'],
+        },
+      },
+      { extends: true, test: { name: 'ui', include: ['test/ui/**/*.test.ts'] } },
+    ],
   },
 });

@@ -18,6 +18,7 @@ const benches: Bench[] = [
   { name: 'signature-verification (sandbox AK/SK verify per request, before/after its own verifier)', args: ['bench/signature-verification.ts', '--n', '50000'] },
   { name: 'dataplane (sandbox Kafka cold start, advertised-IP change)', args: ['bench/dataplane.bench.ts', '--what', 'dataplane', '--rounds', '3'] },
   { name: 'provisioning (default scenario, wall time, history events, API calls)', args: ['bench/provisioning-figures.ts'] },
+  { name: 'cli-startup (crossvpc --help, status to its first network call)', args: ['bench/cli-startup.ts', '--runs', '5'] },
 ];
 
 function peakRssKb(pid: number): number {

@@ -6,11 +6,12 @@
  */
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NativeConnection} from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, createVerifyActivities, type ActivityDeps, type OtcClientSet, type VerifyDeps } from '../activities/index.js';
 import { credentialSet, type AppConfig } from '../src/config/env-config.js';
 import { createOtcClients, type CreateOtcClientsOptions } from '../src/otc/otc-clients.js';
+import { currentWorkflowBundle } from '../src/devtools/build-state.js';
 import { verifyTaskQueue } from '../workflows/task-queues.js';
 
 /** The workflow bundle entry, as a file path (works from .ts sources under tsx and from compiled .js). */
@@ -29,7 +30,7 @@ export interface CrossVpcWorkerOptions {
   /** Required for the main worker. */
   activityDeps?: ActivityDeps;
   verifyDeps?: VerifyDeps;
-  /** Prebundled workflow code (tests bundle once per file); default: bundle from {@link workflowsPath}. */
+  /** Prebundled workflow code (tests bundle once per file); default {@link defaultWorkflowSource}. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** How long in-flight activities may finish on shutdown (default 30 s; the SDK default is 0). */
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
@@ -41,11 +42,64 @@ export interface CrossVpcWorkerOptions {
 export interface CrossVpcWorkers {
   main?: Worker;
   verify?: Worker;
-  /** Runs every created worker until shutdown (or until one fails). */
+  /**
+   * Runs every created worker until shutdown. When one fails, the others are shut down (gracefully, within
+   * shutdownGraceTime) and, once every worker has stopped, the promise rejects with a {@link WorkerFailure}
+   * naming the worker that failed — so the caller may close the connection afterwards.
+   */
   run(): Promise<void>;
   /** Runs the workers until `fn` settles, then shuts them down. */
   runUntil<T>(fn: () => Promise<T>): Promise<T>;
   shutdown(): void;
+}
+
+/** One worker of the pair failed; the other(s) were shut down and have stopped. */
+export class WorkerFailure extends Error {
+  override readonly name = 'WorkerFailure';
+  constructor(
+    readonly role: WorkerRole,
+    readonly taskQueue: string,
+    /** The roles shut down because of it. */
+    readonly stopped: readonly WorkerRole[],
+    cause: unknown,
+  ) {
+    super(`the ${role} worker (task queue ${taskQueue}) failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+/** What {@link runWorkers} needs of a worker (a `Worker`, or a stand-in in tests). */
+export interface RunnableWorker {
+  run(): Promise<void>;
+  shutdown(): void;
+  getState(): string;
+}
+
+/**
+ * Runs the workers together. When one fails, every other one still RUNNING is shut down; the promise
+ * settles only once all have stopped, then rejects with a {@link WorkerFailure} naming the first failure.
+ */
+export async function runWorkers(entries: readonly { role: WorkerRole; taskQueue: string; worker: RunnableWorker }[]): Promise<void> {
+  let failure: WorkerFailure | undefined;
+  await Promise.all(
+    entries.map(({ role, taskQueue, worker }) =>
+      worker.run().catch((err: unknown) => {
+        if (failure) return;
+        const others = entries.filter((e) => e.role !== role && e.worker.getState() === 'RUNNING');
+        failure = new WorkerFailure(role, taskQueue, others.map((e) => e.role), err);
+        for (const e of others) e.worker.shutdown();
+      }),
+    ),
+  );
+  if (failure) throw failure;
+}
+
+/**
+ * The workflow code of the main worker: the prebuilt bundle of the build (dist/workflow-bundle.js) when it
+ * is current with workflows/, else bundled from source at start (a checkout being edited, tests).
+ */
+export function defaultWorkflowSource(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  const codePath = currentWorkflowBundle();
+  return codePath ? { workflowBundle: { codePath } } : { workflowsPath };
 }
 
 export async function createCrossVpcWorkers(o: CrossVpcWorkerOptions): Promise<CrossVpcWorkers> {
@@ -58,7 +112,10 @@ export async function createCrossVpcWorkers(o: CrossVpcWorkerOptions): Promise<C
   };
   const workers: CrossVpcWorkers = {
     async run() {
-      await Promise.all([workers.main?.run(), workers.verify?.run()]);
+      await runWorkers((['main', 'verify'] as const).flatMap((role) => {
+        const worker = workers[role];
+        return worker ? [{ role, taskQueue: worker.options.taskQueue, worker }] : [];
+      }));
     },
     async runUntil<T>(fn: () => Promise<T>): Promise<T> {
       const list = [workers.main, workers.verify].filter((w): w is Worker => w !== undefined);
@@ -83,7 +140,7 @@ export async function createCrossVpcWorkers(o: CrossVpcWorkerOptions): Promise<C
     workers.main = await Worker.create({
       ...common,
       taskQueue: o.taskQueue,
-      ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath }),
+      ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : defaultWorkflowSource()),
       // Provisioning, teardown and re-verification activities (the latter's `describeWorkflowRun` uses this
       // worker's own Temporal client through the activity context).
       activities: createActivities(o.activityDeps),
@@ -91,11 +148,17 @@ export async function createCrossVpcWorkers(o: CrossVpcWorkerOptions): Promise<C
     });
   }
   if (roles.has('verify')) {
-    workers.verify = await Worker.create({
-      ...common,
-      taskQueue: verifyTaskQueue(o.taskQueue),
-      activities: createVerifyActivities(o.verifyDeps ?? {}),
-    });
+    try {
+      workers.verify = await Worker.create({
+        ...common,
+        taskQueue: verifyTaskQueue(o.taskQueue),
+        activities: createVerifyActivities(o.verifyDeps ?? {}),
+      });
+    } catch (err) {
+      // A created worker holds the connection until it has run: let it start and stop, so the caller can close it.
+      await workers.main?.runUntil(Promise.resolve()).catch(() => undefined);
+      throw err;
+    }
   }
   return workers;
 }

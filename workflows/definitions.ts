@@ -1,5 +1,15 @@
-/** Queries, signals and the shapes they expose. Pure. */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+/**
+ * Queries, signals and the shapes they expose. Pure.
+ *
+ * The definitions are the plain objects `defineQuery` / `defineSignal` return, written out with type-only
+ * SDK imports: the typed client and the CLI import this file, and a runtime import of @temporalio/workflow
+ * would load the whole workflow SDK into every `crossvpc` command (start-up, docs/decisions/package-build.md).
+ * test/unit/input/definitions.test.ts holds them equal to the SDK's factories.
+ */
+import type { QueryDefinition, SignalDefinition } from '@temporalio/common';
+
+const defineQuery = <Ret>(name: string): QueryDefinition<Ret> => ({ type: 'query', name }) as QueryDefinition<Ret>;
+const defineSignal = (name: string): SignalDefinition => ({ type: 'signal', name }) as SignalDefinition;
 
 /**
  * Memo key of a run's final report (the failure details: undone, kept, leftovers, advertised IPs after the

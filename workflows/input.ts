@@ -7,6 +7,7 @@
  * (`verify.secretRef`); the worker resolves both from its own configuration.
  */
 import { z } from 'zod';
+import { ipv4CidrSchema } from './cidr.js';
 
 /** Ids that also end up in tags (≤ 43 chars of `[A-Za-z0-9_@-]`) and in workflow ids. */
 const resourceId = (what: string) =>
@@ -101,10 +102,7 @@ export const ProvisionInputSchema = z
       .regex(/^[A-Za-z0-9]+$/, 'clientDomainId must be an account (domain) id: letters and digits')
       .optional(),
     /** CIDR of the client subnet, allowed in the instance subnet's network ACL (when it has one). */
-    clientSubnetCidr: z
-      .string()
-      .regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'clientSubnetCidr must be an IPv4 CIDR like 10.0.1.0/24')
-      .optional(),
+    clientSubnetCidr: ipv4CidrSchema('clientSubnetCidr').optional(),
     /** Credential set of the instance's account (worker configuration). */
     instanceCredentials: refName('instanceCredentials').default('default'),
     /** Credential set of the client's account; defaults to `client` when cross-account, else the instance's. */
@@ -140,10 +138,18 @@ export function parseProvisionInput(raw: unknown): InputParseResult {
     return { ok: true, input };
   }
   const fields: string[] = [];
-  const parts = r.error.issues.map((i) => {
+  const parts = r.error.issues.flatMap((i) => {
+    // An unknown field is named by itself (zod reports it on the object that holds it).
+    if (i.code === 'unrecognized_keys') {
+      return i.keys.map((k) => {
+        const field = [...i.path.map(String), k].join('.');
+        fields.push(field);
+        return `${field}: unknown field (not part of the provisioning input)`;
+      });
+    }
     const field = i.path.length ? i.path.map(String).join('.') : '(input)';
     fields.push(field);
-    return `${field}: ${i.message}`;
+    return [`${field}: ${i.message}`];
   });
   return { ok: false, message: `invalid provisioning input: ${parts.join('; ')}`, fields };
 }

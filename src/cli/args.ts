@@ -38,11 +38,11 @@ export interface CommandSpec<S extends z.ZodType> {
    */
   positionals?: { value: string; description: string };
   /**
-   * How a usage error is printed with --json. Default: the `{ok:false,error}` JSON line on stdout. `'text'`:
-   * as text on stderr all the same (stdout JSON with a contract of its own). A function: the JSON object it
-   * returns, for invalid values once the flags parsed; text on stderr when they did not (unknown flag).
+   * The JSON object of an error under --json (usage errors and errors while running alike). Default: the
+   * `{ok:false,error:{code,message,field,apiCode,hint}}` line; commands whose JSON output had a contract of
+   * its own before (provision, dev) return a superset of both.
    */
-  usageErrorJson?: 'text' | ((e: CrossVpcError) => object);
+  errorJson?: (e: CrossVpcError) => object;
 }
 
 /** Flags of every command that talks to Temporal. */
@@ -76,6 +76,39 @@ export const INSTANCE_FLAG: FlagSpecs = {
   'instance-id': { type: 'string', value: 'ID', description: 'the Kafka instance id of the access', required: true },
 };
 
+/**
+ * Waiting, one convention for provision, cancel, teardown and verify (docs/cli.md "Waiting"): `--wait` waits
+ * for the result, `--no-wait` returns once the workflow has started (teardown's `--detach` is its alias).
+ * Each command keeps its documented default: provision and cancel return at once, teardown and verify wait.
+ */
+export function waitFlags(waitsByDefault: boolean, options: { detachAlias?: boolean } = {}): FlagSpecs {
+  return {
+    wait: { type: 'boolean', description: waitsByDefault ? 'wait for the result (the default)' : 'wait for the outcome (default: return once started)' },
+    'no-wait': { type: 'boolean', description: waitsByDefault ? 'return once the workflow has started' : 'return once started (the default)' },
+    ...(options.detachAlias ? { detach: { type: 'boolean', description: 'alias of --no-wait (kept for existing scripts)' } } : {}),
+  };
+}
+
+export interface WaitArgs {
+  wait?: boolean | undefined;
+  'no-wait'?: boolean | undefined;
+  detach?: boolean | undefined;
+}
+
+/** Refinement of a command schema with {@link waitFlags}: `--wait` with `--no-wait`/`--detach` is a usage error. */
+export function noWaitConflict(a: WaitArgs, ctx: z.RefinementCtx): void {
+  if (a.wait && (a['no-wait'] || a.detach)) {
+    ctx.addIssue({ code: 'custom', path: ['wait'], message: `--wait and ${a.detach ? '--detach' : '--no-wait'} contradict each other: give one of them` });
+  }
+}
+
+/** Whether to wait, from {@link waitFlags} (after {@link noWaitConflict}). */
+export function shouldWait(a: WaitArgs, waitsByDefault: boolean): boolean {
+  if (a.wait) return true;
+  if (a['no-wait'] || a.detach) return false;
+  return waitsByDefault;
+}
+
 /** Flag schemas reused by several commands. */
 export const flag = {
   instanceId: z.string({ error: '--instance-id is required' }).min(1, '--instance-id must not be empty'),
@@ -83,6 +116,7 @@ export const flag = {
   namespace: z.string().min(1, '--namespace must not be empty').optional(),
   taskQueue: z.string().trim().min(1, '--task-queue must not be empty').optional(),
   bool: z.boolean().optional(),
+  wait: { wait: z.boolean().optional(), 'no-wait': z.boolean().optional() },
   positiveInt: (name: string, min: number, max: number) =>
     z
       .string()
@@ -127,43 +161,66 @@ export function helpText(spec: CommandSpec<z.ZodType>): string {
 export type ParseOutcome<T> =
   | { kind: 'help'; text: string }
   | { kind: 'ok'; args: T; json: boolean }
-  /** `json`: print the error as JSON (`usageErrorJson`, else `{ok:false,error}`), otherwise as text on stderr. */
+  /** `json`: the command has --json and it was given (the error is then one JSON line on stdout). */
   | { kind: 'error'; error: CrossVpcError; json: boolean; help: string };
+
+/**
+ * Whether `--json` was asked for: only for a command that has the flag, only before a `--`, in any
+ * spelling parseArgs would also see (`--json`, `--json=…`). Decided before parsing, so that a parse error
+ * (unknown flag, positional argument, `--wait=yes`) is reported as JSON too.
+ */
+export function wantsJson(flags: FlagSpecs, argv: readonly string[]): boolean {
+  if (!('json' in flags)) return false;
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).some((a) => a === '--json' || a.startsWith('--json='));
+}
 
 /** Parses `argv` against the spec; never throws for bad usage (returns `kind: 'error'` naming the flag). */
 export function parseCommand<S extends z.ZodType>(spec: CommandSpec<S>, argv: string[]): ParseOutcome<z.output<S>> {
   const help = helpText(spec);
-  const json = argv.includes('--json');
+  const json = wantsJson(spec.flags, argv);
+  const usageError = (message: string, field: string, apiCode: string, hint: string): ParseOutcome<z.output<S>> => ({
+    kind: 'error',
+    json,
+    help,
+    error: new CrossVpcError('InvalidInput', message, { field, apiCode, hint }),
+  });
   const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
   for (const [name, f] of Object.entries(spec.flags)) options[name] = f.short ? { type: f.type, short: f.short } : { type: f.type };
   let values: Record<string, string | boolean | undefined>;
   let positionals: string[];
   try {
-    const parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: spec.positionals !== undefined });
+    const parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: spec.positionals !== undefined, tokens: true });
     values = parsed.values as Record<string, string | boolean | undefined>;
     positionals = parsed.positionals;
+    // A value flag given twice is ambiguous (parseArgs would keep the last one silently).
+    const seen = new Map<string, string>();
+    for (const t of parsed.tokens) {
+      if (t.kind !== 'option' || spec.flags[t.name]?.type !== 'string') continue;
+      const before = seen.get(t.name);
+      if (before !== undefined && before !== t.value) {
+        return usageError(`--${t.name} was given twice (${JSON.stringify(before)} and ${JSON.stringify(t.value)})`, `--${t.name}`, 'ERR_DUPLICATE_FLAG', `give --${t.name} once`);
+      }
+      seen.set(t.name, t.value ?? '');
+    }
   } catch (err) {
     const e = err as Error & { code?: string };
-    const flagName = /'(-{1,2}[^' ]+)/.exec(e.message)?.[1] ?? /^Unexpected argument '([^']+)'/.exec(e.message)?.[1] ?? '(arguments)';
-    const hint = e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? `remove ${flagName}; crossvpc ${spec.name} --help lists the flags` : `crossvpc ${spec.name} --help lists the flags and their values`;
-    return {
-      kind: 'error',
-      json: json && spec.usageErrorJson === undefined,
-      help,
-      error: new CrossVpcError('InvalidInput', firstSentence(e.message), { field: flagName, ...(e.code ? { apiCode: e.code } : {}), hint }),
-    };
+    const positional = /^Unexpected argument '([^']*)'/.exec(e.message)?.[1];
+    const flagName = positional !== undefined ? '(arguments)' : (/'(-{1,2}[^' ]+)/.exec(e.message)?.[1] ?? '(arguments)');
+    const hint =
+      e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+        ? `remove ${flagName}; crossvpc ${spec.name} --help lists the flags`
+        : positional !== undefined
+          ? `remove ${JSON.stringify(positional)} (flags take the form --name value); crossvpc ${spec.name} --help lists the flags`
+          : `crossvpc ${spec.name} --help lists the flags and their values`;
+    return usageError(firstSentence(e.message), flagName, e.code ?? 'ERR_PARSE_ARGS', hint);
   }
   if (values.help) return { kind: 'help', text: help };
   const r = spec.schema.safeParse(spec.positionals ? { ...values, positionals } : values);
   if (!r.success) {
-    const fields = r.error.issues.map((i) => (i.path[0] === 'positionals' ? '(arguments)' : i.path.length ? `--${i.path.map(String).join('.')}` : '(flags)'));
+    const fields = [...new Set(r.error.issues.map((i) => (i.path[0] === 'positionals' ? '(arguments)' : i.path.length ? `--${i.path.map(String).join('.')}` : '(flags)')))];
     const message = r.error.issues.map((i) => i.message).join('; ');
-    return {
-      kind: 'error',
-      json: json && spec.usageErrorJson !== 'text',
-      help,
-      error: new CrossVpcError('InvalidInput', message, { field: [...new Set(fields)].join(','), apiCode: 'ERR_INVALID_FLAG', hint: `fix ${[...new Set(fields)].join(', ')}; crossvpc ${spec.name} --help lists the flags` }),
-    };
+    return usageError(message, fields.join(','), 'ERR_INVALID_FLAG', `fix ${fields.join(', ')}; crossvpc ${spec.name} --help lists the flags`);
   }
   return { kind: 'ok', args: r.data, json };
 }
@@ -272,10 +329,11 @@ export const FIELD_FLAGS: Record<string, string> = {
   taskQueue: '--task-queue',
 };
 
-/** Rewrites an InvalidInput error's fields (input names) to flag names. */
-export function withFlagNames(e: CrossVpcError): CrossVpcError {
+/** Rewrites an InvalidInput error's fields (input names) to flag names (`fieldFlags`, default {@link FIELD_FLAGS}). */
+export function withFlagNames(e: CrossVpcError, fieldFlags: Readonly<Record<string, string>> = FIELD_FLAGS): CrossVpcError {
   if (e.code !== 'InvalidInput' || !e.field) return e;
-  const fields = e.field.split(',').map((f) => FIELD_FLAGS[f] ?? f);
-  const message = e.message.replace(/(^|; |: )([A-Za-z][\w.]*):/g, (m: string, pre: string, f: string) => (FIELD_FLAGS[f] ? `${pre}${FIELD_FLAGS[f]} (${f}):` : m));
+  if (!e.field.split(',').some((f) => fieldFlags[f] !== undefined)) return e;
+  const fields = [...new Set(e.field.split(',').map((f) => fieldFlags[f] ?? f))];
+  const message = e.message.replace(/(^|; |: )([A-Za-z][\w.]*):/g, (m: string, pre: string, f: string) => (fieldFlags[f] ? `${pre}${fieldFlags[f]} (${f}):` : m));
   return new CrossVpcError('InvalidInput', message, { field: fields.join(','), ...(e.apiCode ? { apiCode: e.apiCode } : {}), hint: `fix ${fields.join(', ')} and retry`, cause: e });
 }

@@ -10,7 +10,7 @@ export const ExitCode = {
   Ok: 0,
   /** The operation failed: workflow failed, compensation left something behind, Temporal unreachable, API error. */
   Failed: 1,
-  /** Bad usage or configuration: unknown flag, invalid value, invalid env var. Nothing was started. */
+  /** Bad usage or configuration: unknown flag, invalid value, invalid env var, namespace not set up. Nothing was started. */
   Usage: 2,
   /** The access was rolled back (everything it created was removed). */
   RolledBack: 3,
@@ -20,6 +20,8 @@ export const ExitCode = {
   WrongState: 5,
   /** `verify`: the check ran and found drift or a broken access (not healed). */
   Unhealthy: 6,
+  /** `dev` interrupted by SIGINT/SIGTERM (the shell convention 128 + 2). */
+  Interrupted: 130,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -27,6 +29,7 @@ export function exitCodeOfError(code: CrossVpcErrorCode): ExitCodeValue {
   switch (code) {
     case 'InvalidInput':
     case 'ConfigError':
+    case 'SetupRequired':
       return ExitCode.Usage;
     case 'NotFound':
       return ExitCode.NotFound;

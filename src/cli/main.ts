@@ -2,6 +2,8 @@
  * `crossvpc` entry point: dispatches to one module per command under ./commands/.
  * Each command module exports `run(argv: string[]): Promise<number>` (the exit code) and `summary`.
  */
+import { ExitCode } from './exit-codes.js';
+
 export interface CommandModule {
   summary: string;
   run(argv: string[]): Promise<number>;
@@ -19,6 +21,7 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   teardown: () => import('./commands/teardown.js'),
   verify: () => import('./commands/verify.js'),
   schedule: () => import('./commands/schedule.js'),
+  setup: () => import('./commands/setup.js'),
   dev: () => import('./commands/dev.js'),
 };
 
@@ -38,12 +41,19 @@ export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${usage()}\n`);
-    return name ? 0 : 2;
+    return name ? ExitCode.Ok : ExitCode.Usage;
   }
   const load = commands[name];
   if (!load) {
-    process.stderr.write(`crossvpc: unknown command "${name}"\n${usage()}\n`);
-    return 2;
+    const message = name.startsWith('-') ? `expected a command before ${name}` : `unknown command "${name}"`;
+    if (argv.includes('--json')) {
+      // Same line as every command's errors (src/cli/output.ts errorLine), without loading the client.
+      const error = { code: 'InvalidInput', message, field: '(command)', apiCode: 'ERR_UNKNOWN_COMMAND', hint: `use one of ${Object.keys(commands).join(', ')}` };
+      process.stdout.write(`${JSON.stringify({ ok: false, error })}\n`);
+    } else {
+      process.stderr.write(`crossvpc: ${message}\n${usage()}\n`);
+    }
+    return ExitCode.Usage;
   }
   const mod = await load();
   return mod.run(rest);

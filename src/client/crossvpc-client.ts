@@ -12,10 +12,10 @@
  *   await cv.close();
  */
 import { randomUUID } from 'node:crypto';
-import { Client, Connection, WorkflowFailedError, type WorkflowExecutionStatusName, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure, CancelledFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import type { WorkflowExecutionStatusName, WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, WorkflowFailedError, ApplicationFailure, CancelledFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '../temporal/sdk.js';
 import { approveSignal, progressQuery, type AccessPhase, type AccessProgress, type PortProgressEntry } from '../../workflows/definitions.js';
-import { accessWorkflowId, parseProvisionInput, type ProvisionRequest } from '../../workflows/input.js';
+import { accessWorkflowId, parseProvisionInput, type ProvisionInput, type ProvisionRequest } from '../../workflows/input.js';
 import {
   REVERIFY_WORKFLOW_TYPE,
   TEARDOWN_WORKFLOW_TYPE,
@@ -31,6 +31,7 @@ import {
 import { CrossVpcInstanceId, CrossVpcPhase } from '../../workflows/search-attributes.js';
 import { PLAN_WORKFLOW_TYPE, planWorkflowId, type AccessPlan } from '../../workflows/plan.js';
 import { awaitAccessOutcome, startOrJoinAccess, temporalEnv, type ProvisionOutcome } from '../temporal/access-client.js';
+import { NamespaceSetupError, setupNamespace, type NamespaceSetupResult } from '../temporal/namespace-setup.js';
 import {
   deleteReverifySchedule,
   listReverifySchedules,
@@ -115,7 +116,8 @@ export interface TeardownOutcome {
 }
 
 export interface VerifyOutcome {
-  status: 'completed' | 'failed';
+  /** `started`: with `wait: false` (no result yet). */
+  status: 'completed' | 'failed' | 'started';
   instanceId: string;
   workflowId: string;
   runId: string;
@@ -136,6 +138,13 @@ export class CrossVpcClient {
 
   /** Connects to Temporal; options override TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE / TEMPORAL_TASK_QUEUE. */
   static async connect(options: ConnectOptions = {}): Promise<CrossVpcClient> {
+    // An option given is a value, never "unset": an empty one is an error naming it (env vars may be empty).
+    for (const k of ['address', 'namespace', 'taskQueue'] as const) {
+      const v = options[k];
+      if (v !== undefined && (typeof v !== 'string' || v.trim() === '')) {
+        throw new CrossVpcError('InvalidInput', `${k} must not be empty`, { field: k, hint: `pass a ${k} or leave it out (default from TEMPORAL_${k === 'taskQueue' ? 'TASK_QUEUE' : k.toUpperCase()})` });
+      }
+    }
     const env = { ...(options.env ?? process.env) };
     if (options.address !== undefined) env.TEMPORAL_ADDRESS = options.address;
     if (options.namespace !== undefined) env.TEMPORAL_NAMESPACE = options.namespace;
@@ -177,11 +186,20 @@ export class CrossVpcClient {
 
   // ---- provisioning ---------------------------------------------------------------------------------
 
-  /** Starts the access `crossvpc-<instanceId>`, or joins the run already going. */
-  async startAccess(request: ProvisionRequest, options: { taskQueue?: string } = {}): Promise<AccessHandle> {
+  /**
+   * Validates a provisioning request exactly as `startAccess` and the workflow do, without contacting
+   * anything: the input with its defaults filled in, or an InvalidInput CrossVpcError naming every field.
+   */
+  static validateAccessRequest(request: unknown): ProvisionInput {
     const parsed = parseProvisionInput(request);
     if (!parsed.ok) return invalidInput(parsed);
-    const input = parsed.input;
+    return parsed.input;
+  }
+
+  /** Starts the access `crossvpc-<instanceId>`, or joins the run already going. */
+  async startAccess(request: ProvisionRequest, options: { taskQueue?: string } = {}): Promise<AccessHandle> {
+    const input = CrossVpcClient.validateAccessRequest(request);
+    const taskQueue = this.taskQueueOf(options);
     const workflowId = accessWorkflowId(input.instanceId);
     try {
       const before = await this.temporal.workflow
@@ -189,7 +207,7 @@ export class CrossVpcClient {
         .describe()
         .then((d) => (d.status.name === 'RUNNING' ? d.runId : undefined))
         .catch(() => undefined);
-      const handle = await startOrJoinAccess(this.temporal, options.taskQueue ?? this.taskQueue, input);
+      const handle = await startOrJoinAccess(this.temporal, taskQueue, input);
       const runId = handle.firstExecutionRunId;
       return { instanceId: input.instanceId, workflowId, runId, joined: before === runId, workflow: this.temporal.workflow.getHandle(workflowId, runId) };
     } catch (err) {
@@ -203,13 +221,12 @@ export class CrossVpcClient {
    * Runs on a worker (it holds the cloud credentials); creates nothing.
    */
   async plan(request: ProvisionRequest, options: { taskQueue?: string } = {}): Promise<AccessPlan> {
-    const parsed = parseProvisionInput(request);
-    if (!parsed.ok) return invalidInput(parsed);
-    const input = parsed.input;
+    const input = CrossVpcClient.validateAccessRequest(request);
+    const taskQueue = this.taskQueueOf(options);
     const workflowId = planWorkflowId(input.instanceId, randomUUID().slice(0, 8));
     try {
       return (await this.temporal.workflow.execute(PLAN_WORKFLOW_TYPE, {
-        taskQueue: options.taskQueue ?? this.taskQueue,
+        taskQueue,
         workflowId,
         args: [input],
         staticSummary: `Plan of the cross-VPC access to Kafka ${input.instanceId} (read-only)`,
@@ -388,14 +405,50 @@ export class CrossVpcClient {
     return { ...r, instanceId: input.instanceId };
   }
 
-  /** Runs one re-verification of the access now (joins a check already running) and returns its result. */
-  async verify(request: ReverifyRequest, options: { taskQueue?: string } = {}): Promise<VerifyOutcome> {
+  /**
+   * Runs one re-verification of the access now (joins a check already running) and returns its result;
+   * with `wait: false` returns once it has started (`status: 'started'`, no result).
+   */
+  async verify(request: ReverifyRequest, options: { wait?: boolean; taskQueue?: string } = {}): Promise<VerifyOutcome> {
     const parsed = parseReverifyInput(request);
     if (!parsed.ok) return invalidInput(parsed);
     const input = parsed.input;
     const workflowId = verifyWorkflowId(input.instanceId);
-    const r = await this.runOnce<ReverifyResult>(REVERIFY_WORKFLOW_TYPE, workflowId, input.instanceId, input, { ...options, wait: true }, `Re-verify cross-VPC access to Kafka ${input.instanceId}${input.heal ? ' (heal drift)' : ''}`);
-    return { ...r, status: r.status === 'started' ? 'completed' : r.status, instanceId: input.instanceId };
+    const r = await this.runOnce<ReverifyResult>(REVERIFY_WORKFLOW_TYPE, workflowId, input.instanceId, input, { ...options, wait: options.wait !== false }, `Re-verify cross-VPC access to Kafka ${input.instanceId}${input.heal ? ' (heal drift)' : ''}`);
+    return { ...r, instanceId: input.instanceId };
+  }
+
+  // ---- namespace setup --------------------------------------------------------------------------------
+
+  /**
+   * Makes the client's namespace ready for kafka-crossvpc (src/temporal/namespace-setup.ts): creates it when
+   * `createNamespace` is set and it does not exist, registers the search attributes that are missing
+   * (idempotent). Where the server does not permit it, or the namespace is missing, fails with
+   * SetupRequired naming the fix; `check: true` changes nothing and reports what is missing.
+   */
+  async setup(options: { createNamespace?: boolean; retentionMs?: number; check?: boolean } = {}): Promise<NamespaceSetupResult> {
+    if (options.retentionMs !== undefined && (!Number.isInteger(options.retentionMs) || options.retentionMs < 3_600_000)) {
+      throw new CrossVpcError('InvalidInput', 'retentionMs must be a whole number of milliseconds, at least 1 hour', { field: 'retentionMs', hint: 'e.g. 259200000 (72 h)' });
+    }
+    try {
+      return await setupNamespace(this.temporal.connection, {
+        namespace: this.namespace,
+        ...(options.createNamespace ? { createNamespace: true } : {}),
+        ...(options.retentionMs !== undefined ? { retentionMs: options.retentionMs } : {}),
+        ...(options.check ? { register: false } : {}),
+      });
+    } catch (err) {
+      if (err instanceof NamespaceSetupError) {
+        const field = err.problem === 'invalid' ? 'retentionMs' : 'TEMPORAL_NAMESPACE';
+        throw new CrossVpcError(err.problem === 'invalid' ? 'InvalidInput' : 'SetupRequired', err.message, {
+          field,
+          ...(err.apiCode ? { apiCode: err.apiCode } : {}),
+          hint: err.fix,
+          cause: err,
+        });
+      }
+      throw this.err(err, `namespace ${this.namespace}`);
+    }
   }
 
   private async runOnce<R>(
@@ -409,7 +462,7 @@ export class CrossVpcClient {
     let handle;
     try {
       handle = await this.temporal.workflow.start(type, {
-        taskQueue: options.taskQueue ?? this.taskQueue,
+        taskQueue: this.taskQueueOf(options),
         workflowId,
         args: [input],
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
@@ -496,6 +549,15 @@ export class CrossVpcClient {
   }
 
   // ---- helpers ----------------------------------------------------------------------------------------
+
+  /** The task queue of one call: the option when given (never empty), else the client's. */
+  private taskQueueOf(options: { taskQueue?: string | undefined }): string {
+    if (options.taskQueue === undefined) return this.taskQueue;
+    if (typeof options.taskQueue !== 'string' || options.taskQueue.trim() === '') {
+      throw new CrossVpcError('InvalidInput', 'taskQueue must not be empty', { field: 'taskQueue', hint: "pass the kafka-crossvpc worker's task queue, or leave it out (the client's default)" });
+    }
+    return options.taskQueue;
+  }
 
   private instanceId(raw: string): string {
     return validate(InstanceIdSchema, raw, 'instance id');

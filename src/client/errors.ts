@@ -3,7 +3,8 @@
  * (`field`), the API error code behind it (`apiCode`: a gRPC status name such as `NOT_FOUND`, or the
  * failure type of a workflow / cloud API such as `EndPoint.3006`), and what to do about it (`hint`).
  */
-import { ScheduleNotFoundError, ServiceError, WorkflowNotFoundError, isGrpcServiceError } from '@temporalio/client';
+import { ScheduleNotFoundError, ServiceError, WorkflowNotFoundError, isGrpcServiceError, NamespaceNotFoundError } from '../temporal/sdk.js';
+import { namespaceFix, searchAttributeFix } from '../temporal/namespace-setup.js';
 import { AccessInputConflictError } from '../temporal/access-client.js';
 
 export type CrossVpcErrorCode =
@@ -21,6 +22,11 @@ export type CrossVpcErrorCode =
   | 'Unavailable'
   /** A workflow type this operation needs is not registered on any worker of the task queue. */
   | 'WorkerMissing'
+  /**
+   * The Temporal namespace is not ready for kafka-crossvpc: it does not exist, or lacks the search
+   * attributes. The message names the fix (`crossvpc setup`, docs/cli.md "Namespace setup").
+   */
+  | 'SetupRequired'
   /** Any other Temporal API error (`apiCode` carries the gRPC status). */
   | 'TemporalError';
 
@@ -107,6 +113,8 @@ export function toCrossVpcError(err: unknown, ctx: ErrorContext): CrossVpcError 
   }
   const message = err instanceof Error ? err.message : String(err);
   const apiCode = grpcCode(err);
+  const setup = setupRequired(err, ctx.namespace, apiCode);
+  if (setup) return setup;
   if (err instanceof WorkflowNotFoundError || err instanceof ScheduleNotFoundError || apiCode === 'NOT_FOUND') {
     return new CrossVpcError('NotFound', `${ctx.what} not found in namespace ${ctx.namespace}`, {
       apiCode: apiCode ?? 'NOT_FOUND',
@@ -131,4 +139,43 @@ export function toCrossVpcError(err: unknown, ctx: ErrorContext): CrossVpcError 
     });
   }
   return new CrossVpcError('TemporalError', `${ctx.what}: ${message}`, { hint: 'see the workflow in the Temporal UI', cause: err });
+}
+
+/** Every message of `err` and its causes (a ServiceError's own message is generic: the cause says why). */
+function messages(err: unknown): string {
+  const out: string[] = [];
+  for (let e: unknown = err, depth = 0; e && depth < 4; depth++) {
+    out.push(e instanceof Error ? e.message : String(e));
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return out.join(' | ');
+}
+
+/**
+ * The namespace is missing or lacks a search attribute kafka-crossvpc sets (the server answers
+ * INVALID_ARGUMENT "no mapping defined for search attribute X" on start, "invalid search attribute" on
+ * list, NOT_FOUND "Namespace X is not found" otherwise): SetupRequired, with the fix in the message.
+ */
+function setupRequired(err: unknown, namespace: string, apiCode: string | undefined): CrossVpcError | undefined {
+  const text = messages(err);
+  const attribute = /no mapping defined for search attribute (\w+)/.exec(text)?.[1] ?? /invalid search attribute: (\w+)/.exec(text)?.[1];
+  if (attribute) {
+    return new CrossVpcError('SetupRequired', `namespace ${namespace} has no search attribute ${attribute}: ${searchAttributeFix(namespace)}`, {
+      field: 'TEMPORAL_NAMESPACE',
+      apiCode: apiCode ?? 'INVALID_ARGUMENT',
+      hint: searchAttributeFix(namespace),
+      cause: err,
+    });
+  }
+  const missing = err instanceof NamespaceNotFoundError ? err.namespace : /Namespace (\S+) is not found/.exec(text)?.[1];
+  if (missing !== undefined) {
+    const ns = missing.replace(/[.'"]+$/, '') || namespace;
+    return new CrossVpcError('SetupRequired', `namespace ${ns} does not exist: ${namespaceFix(ns)}`, {
+      field: 'TEMPORAL_NAMESPACE',
+      apiCode: apiCode ?? 'NOT_FOUND',
+      hint: namespaceFix(ns),
+      cause: err,
+    });
+  }
+  return undefined;
 }

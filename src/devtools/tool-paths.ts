@@ -5,10 +5,21 @@
  * Temporal server (production-shaped stack): .tools/temporal-server/<version> (scripts/ensure-temporal-server.sh).
  */
 import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const projectRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+/**
+ * The package root (where package.json is): two levels up from src/devtools/, three from the compiled
+ * dist/src/devtools/. Found by looking upwards, so the sources and the build agree.
+ */
+export const projectRoot = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
+
+function findPackageRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return join(from, '..', '..');
+  }
+}
 
 function isExecutable(path: string): boolean {
   try {

@@ -2,8 +2,8 @@
  * Client side of an access: start (or join) `crossvpc-<instanceId>` and turn its end into one outcome
  * object, shared by the CLI and the tests.
  */
-import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from './sdk.js';
 import { z } from 'zod';
 import type { AccessFailureDetails, AccessResult } from '../../workflows/access-outcome.js';
 import { ACCESS_REPORT_MEMO, type Leftover } from '../../workflows/definitions.js';

@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { Connection } from '@temporalio/client';
+import { Connection } from './sdk.js';
 import { findTemporalCli } from '../devtools/tool-paths.js';
 
 export interface DevServerOptions {

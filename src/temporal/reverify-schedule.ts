@@ -7,8 +7,8 @@
  *
  * Used by the CLI (`crossvpc schedule create|list|pause|unpause|delete`), the typed client and tests.
  */
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/common';
+import type { Client, ScheduleDescription } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, WorkflowNotFoundError } from './sdk.js';
 import { z } from 'zod';
 import { parseReverifyInput, REVERIFY_WORKFLOW_TYPE, reverifyScheduleId, reverifyWorkflowId, type ReverifyRequest } from '../../workflows/ops-input.js';
 import { CrossVpcHealth, CrossVpcInstanceId } from '../../workflows/search-attributes.js';

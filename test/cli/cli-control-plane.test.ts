@@ -97,7 +97,9 @@ describe('crossvpc CLI (control plane, no Kafka)', () => {
     expect(sub.code).toBe(2);
     expect(sub.stderr).toContain('expected the subcommand "show"');
     expect(json.code).toBe(2);
-    expect(json.last).toEqual({ status: 'failed', bootstrapServers: null, ports: [], error: { type: 'InvalidInput', message: '--client-vpc-id is required; --client-subnet-id is required' } });
+    // provision's documented error shape, plus the fields every command's JSON error has (ok, code, field, hint).
+    expect(json.last).toMatchObject({ status: 'failed', bootstrapServers: null, ports: [], error: { type: 'InvalidInput', message: '--client-vpc-id is required; --client-subnet-id is required' } });
+    expect(json.last).toMatchObject({ ok: false, error: { code: 'InvalidInput', field: '--client-vpc-id,--client-subnet-id', apiCode: 'ERR_INVALID_FLAG' } });
   });
 
   it('unknown instance → exit 4 with a clear error', async () => {

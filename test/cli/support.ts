@@ -53,13 +53,52 @@ export function cli(args: string[], taskQueue?: string, extraEnv: Record<string,
   });
 }
 
+export interface BackgroundCli {
+  done: Promise<CliResult>;
+  stop: () => void;
+  /** Resolves with the first stderr line matching `pattern` (rejects when the process exits first or after `ms`). */
+  stderrLine(pattern: RegExp, ms?: number): Promise<string>;
+}
+
 /** Starts `crossvpc <args>` in the background; `done` resolves when it exits. */
-export function cliBackground(args: string[], taskQueue?: string): { done: Promise<CliResult>; stop: () => void } {
-  const child = spawn(process.execPath, [CLI, ...args], { env: cliEnv(taskQueue, {}), stdio: ['ignore', 'pipe', 'pipe'] });
+export function cliBackground(args: string[], taskQueue?: string, extraEnv: Record<string, string> = {}): BackgroundCli {
+  const child = spawn(process.execPath, [CLI, ...args], { env: cliEnv(taskQueue, extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
+  let exited = false;
+  const waiters = new Set<() => void>();
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<CliResult>((resolve) => child.on('close', (code) => resolve(toResult(code ?? -1, stdout, stderr))));
-  return { done, stop: () => child.kill('SIGTERM') };
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    for (const w of waiters) w();
+  });
+  const done = new Promise<CliResult>((resolve) =>
+    child.on('close', (code) => {
+      exited = true;
+      for (const w of waiters) w();
+      resolve(toResult(code ?? -1, stdout, stderr));
+    }),
+  );
+  return {
+    done,
+    stop: () => child.kill('SIGTERM'),
+    stderrLine(pattern, ms = 60_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => finish(new Error(`no stderr line matching ${pattern} within ${ms} ms:\n${stderr}`)), ms);
+        const check = (): void => {
+          const line = stderr.split('\n').find((l) => pattern.test(l));
+          if (line !== undefined) finish(undefined, line);
+          else if (exited) finish(new Error(`exited without a stderr line matching ${pattern}:\n${stderr}`));
+        };
+        function finish(err: Error | undefined, line?: string): void {
+          clearTimeout(timer);
+          waiters.delete(check);
+          if (err) reject(err);
+          else resolve(line ?? '');
+        }
+        waiters.add(check);
+        check();
+      });
+    },
+  };
 }

@@ -3,7 +3,7 @@
  * workflow undoes what it created (rollback) — never `temporal workflow terminate`, which skips that.
  */
 import { z } from 'zod';
-import { COMMON_FLAGS, CONNECTION_ENV, CONNECTION_FLAGS, INSTANCE_FLAG, connectOptions, flag } from '../args.js';
+import { COMMON_FLAGS, CONNECTION_ENV, CONNECTION_FLAGS, INSTANCE_FLAG, connectOptions, flag, noWaitConflict, shouldWait, waitFlags } from '../args.js';
 import { ExitCode } from '../exit-codes.js';
 import { runCommand } from '../output.js';
 import { outcomeBody, outcomeText } from './approve.js';
@@ -15,19 +15,19 @@ const spec = {
   summary: `${summary}. Exit code: 0 cancel requested (with --wait: rolled back), 1 rollback incomplete or the run ended otherwise, 5 the run has already ended, 4 no such access.`,
   flags: {
     ...INSTANCE_FLAG,
-    wait: { type: 'boolean', description: 'wait until the rollback has finished' },
+    ...waitFlags(false),
     ...CONNECTION_FLAGS,
     ...COMMON_FLAGS,
   },
   env: CONNECTION_ENV,
-  schema: z.object({ 'instance-id': flag.instanceId, wait: flag.bool, address: flag.address, namespace: flag.namespace, json: flag.bool, help: flag.bool }).strict(),
+  schema: z.object({ 'instance-id': flag.instanceId, ...flag.wait, address: flag.address, namespace: flag.namespace, json: flag.bool, help: flag.bool }).strict().superRefine(noWaitConflict),
   notes: ["JSON: {ok, status ('cancel_requested' | 'rolled_back' | 'failed' | 'verified'), instanceId, workflowId, runId, outcome?} (outcome with --wait)"],
 } as const;
 
 export async function run(argv: string[]): Promise<number> {
   return runCommand(spec, argv, async ({ args, out, connect }) => {
     const client = await connect(connectOptions(args));
-    const r = await client.cancel(args['instance-id'], { wait: args.wait === true });
+    const r = await client.cancel(args['instance-id'], { wait: shouldWait(args, false) });
     const base = { instanceId: r.instanceId, workflowId: r.workflowId, runId: r.runId };
     if (!r.outcome) {
       out.result({ ok: true, status: 'cancel_requested', ...base }, `cancellation requested for ${r.workflowId}: it rolls back (crossvpc watch --instance-id ${r.instanceId} to follow)`);

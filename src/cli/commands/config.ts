@@ -12,7 +12,8 @@ import { OTC_SERVICES } from '../../otc/endpoints.js';
 import { createOtcClients } from '../../otc/otc-clients.js';
 import type { OtcConfig } from '../../otc/otc-config.js';
 import { CONNECTION_ENV, HELP_FLAG, TASK_QUEUE_ENV, flag } from '../args.js';
-import { parseFlags } from '../output.js';
+import { commandError, parseFlags } from '../output.js';
+import { ExitCode } from '../exit-codes.js';
 
 export const summary = 'show the resolved configuration (secrets masked) and where each value came from';
 
@@ -46,7 +47,6 @@ const spec = {
     'Sources, highest precedence first: OTC_* variables, OS_* variables, the cloud entry (OS_CLOUD /',
     'OTC_CREDENTIALS_<NAME>_CLOUD) in secure.yaml then clouds.yaml, defaults. See docs/configuration.md.',
   ],
-  usageErrorJson: 'text',
 } as const;
 
 const ENDPOINT_FROM = {
@@ -83,12 +83,13 @@ export async function run(argv: string[]): Promise<number> {
     resolved = resolveConfig(process.env);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
+    if (parsed.out.json) return parsed.out.error(commandError(err, 'config'));
     process.stderr.write(`crossvpc config: ${err.message}\n`);
-    return 2;
+    return ExitCode.Usage;
   }
   const report = configReport(resolved);
   const problems = values.discover ? await discover(report, resolved) : [];
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report));
   for (const p of problems) process.stderr.write(`crossvpc config: ${p}\n`);
-  return problems.length > 0 ? 1 : 0;
+  return problems.length > 0 ? ExitCode.Failed : ExitCode.Ok;
 }

@@ -11,18 +11,20 @@
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '../../temporal/sdk.js';
 import { DefaultLogger, Runtime, type LogEntry } from '@temporalio/worker';
 import { z } from 'zod';
 import { projectRoot } from '../../devtools/tool-paths.js';
-import { startOrJoinAccess, type ProvisionOutcome } from '../../temporal/access-client.js';
+import { CrossVpcClient } from '../../client/crossvpc-client.js';
+import type { ProvisionOutcome } from '../../temporal/access-client.js';
 import { accessWorkflowId, parseProvisionInput } from '../../../workflows/input.js';
 import { followAccess } from '../dev/follow.js';
 import { PortInUseError, portIsFree, sandboxRequest, startDevStack, type DevStack } from '../dev/stack.js';
+import type { CrossVpcError } from '../../client/errors.js';
 import { HELP_FLAG } from '../args.js';
 import { parseFlags } from '../output.js';
+import { ExitCode, exitCodeOfOutcome } from '../exit-codes.js';
 import { ProgressPrinter } from '../progress-view.js';
-import { exitCodeOf } from './provision.js';
 
 export const summary = 'run everything locally (Temporal dev server + UI, sandbox with Kafka, worker) and provision the demo instance';
 
@@ -68,7 +70,8 @@ const spec = {
     'State: .crossvpc/temporal.db (workflow history, kept between runs), .crossvpc/dev.log (sandbox + worker log).',
     'JSON: {status, bootstrapServers, ports[], workflowId, runId, error?}; when the stack did not start {status: "failed", error: {type: PortInUse | StackStartFailed, message}}.',
   ],
-  usageErrorJson: 'text',
+  // The JSON dev has always printed when it did not run ({status, error: {type, message}}), plus the common fields.
+  errorJson: (e: CrossVpcError) => ({ ok: false, status: 'failed', error: { type: e.code, ...e.toJSON(), field: e.field ?? null } }),
 } as const;
 
 const stateDir = join(projectRoot, '.crossvpc');
@@ -92,7 +95,7 @@ export async function run(argv: string[]): Promise<number> {
       const err = new PortInUseError(p, what, flag);
       say(`crossvpc dev: ${err.message}`);
       if (a.json) process.stdout.write(`${JSON.stringify({ status: 'failed', error: { type: 'PortInUse', message: err.message } })}\n`);
-      return 2;
+      return ExitCode.Usage;
     }
   }
   mkdirSync(stateDir, { recursive: true });
@@ -136,7 +139,7 @@ export async function run(argv: string[]): Promise<number> {
       if (typeof first === 'string') {
         // Interrupted while starting: let the start finish, then stop what it started.
         await (await starting.catch(() => undefined))?.stop();
-        return 130;
+        return ExitCode.Interrupted;
       }
       stack = first;
     } catch (err) {
@@ -144,7 +147,7 @@ export async function run(argv: string[]): Promise<number> {
       say(`crossvpc dev: ${err instanceof PortInUseError ? message : `the local stack did not start: ${message}`}`);
       if (!(err instanceof PortInUseError)) say(`(details: ${logPath})`);
       if (a.json) process.stdout.write(`${JSON.stringify({ status: 'failed', error: { type: err instanceof PortInUseError ? 'PortInUse' : 'StackStartFailed', message } })}\n`);
-      return 2;
+      return ExitCode.Usage;
     }
 
     const request = sandboxRequest(stack.sandbox.ready, { crossAccount: a['cross-account'], verify: !a['no-kafka'] });
@@ -154,7 +157,8 @@ export async function run(argv: string[]): Promise<number> {
     await closeLeftoverRun(stack, workflowId, say);
 
     say(`provisioning ${workflowId}${a['cross-account'] ? ' (cross-account)' : ''} …`);
-    const handle = await startOrJoinAccess(stack.client, stack.taskQueue, input.input);
+    const access = await CrossVpcClient.fromClient(stack.client, { taskQueue: stack.taskQueue }).startAccess(input.input);
+    const handle = access.workflow;
     const printer = new ProgressPrinter(human);
     const following = followAccess(handle, (p) => printer.update(p));
     const outcome = await Promise.race([following, interruptedP]);
@@ -172,10 +176,10 @@ export async function run(argv: string[]): Promise<number> {
         sleep(30_000),
       ]);
       say(end ? `${workflowId}: ${end.status}` : `${workflowId} may still be open in .crossvpc/temporal.db; the next \`npm start\` cancels it first`);
-      return 130;
+      return ExitCode.Interrupted;
     }
     report(outcome, a.json, say);
-    const code = exitCodeOf(outcome);
+    const code = exitCodeOfOutcome(outcome);
 
     if (a.keep) {
       const ui = stack.uiUrl ?? `http://127.0.0.1:${a['ui-port']}`;

@@ -10,6 +10,7 @@ import { StateFileError } from '../../sandbox/state/persistence.js';
 import { startSandbox, type ReadyLine, type StartSandboxOptions } from '../../sandbox/start-sandbox.js';
 import { HELP_FLAG, flag } from '../args.js';
 import { parseFlags } from '../output.js';
+import { ExitCode } from '../exit-codes.js';
 
 export const summary = 'run the local OTC emulator (IAM, VPCEP, DMS, VPC) with a real Kafka data plane';
 
@@ -63,7 +64,6 @@ const spec = {
     'contradicts it is a usage error, exit 2); stop the sandbox and start it again to make the cloud',
     'unreachable for a while without losing what was created.',
   ],
-  usageErrorJson: 'text',
 } as const;
 
 /** One cloud entry per account, as openstacksdk / python-otcextensions read them (ak/sk at cloud level). */
@@ -110,7 +110,7 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     const usage = err instanceof ScenarioError || err instanceof StateFileError || (err instanceof Error && /addressPrefix|port .* in use/.test(err.message));
     process.stderr.write(`crossvpc sandbox: ${err instanceof Error ? err.message : String(err)}\n`);
-    return usage ? 2 : 1;
+    return usage ? ExitCode.Usage : ExitCode.Failed;
   }
   const running = sandbox;
   if (values['clouds-yaml']) {
@@ -119,7 +119,7 @@ export async function run(argv: string[]): Promise<number> {
     } catch (err) {
       process.stderr.write(`crossvpc sandbox: cannot write ${values['clouds-yaml']}: ${(err as Error).message}\n`);
       await running.stop();
-      return 1;
+      return ExitCode.Failed;
     }
   }
   process.stdout.write(`${JSON.stringify(running.ready)}\n`);

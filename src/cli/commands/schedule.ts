@@ -116,6 +116,12 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(`${usage()}\n`);
     return sub ? ExitCode.Ok : ExitCode.Usage;
   }
+  if (sub.startsWith('-')) {
+    return new Output('schedule', argv.includes('--json')).error(
+      new CrossVpcError('InvalidInput', `expected a schedule action before ${sub}`, { field: 'action', apiCode: 'ERR_UNKNOWN_SUBCOMMAND', hint: `crossvpc schedule <${SUBCOMMANDS.join('|')}> …` }),
+      usage(),
+    );
+  }
   switch (sub) {
     case 'create':
       return runCommand(create, rest, async ({ args, out, connect }) => {

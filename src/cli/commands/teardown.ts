@@ -1,10 +1,10 @@
 /**
- * `crossvpc teardown --instance-id ID [...] [--detach] [--json]`: undoes an access — restores the advertised
+ * `crossvpc teardown --instance-id ID [...] [--wait | --no-wait (alias --detach)] [--json]`: undoes an access — restores the advertised
  * IPs, removes the rules it created, deletes its endpoints and services — discovered from the cloud by tag,
  * so it works long after the provisioning run has left Temporal's retention. Idempotent.
  */
 import { z } from 'zod';
-import { COMMON_FLAGS, CONNECTION_ENV, CONNECTION_FLAGS, INSTANCE_FLAG, LOCATION_FLAGS, TASK_QUEUE_ENV, TASK_QUEUE_FLAG, connectOptions, flag, locationOf, locationSchema } from '../args.js';
+import { COMMON_FLAGS, CONNECTION_ENV, CONNECTION_FLAGS, INSTANCE_FLAG, LOCATION_FLAGS, TASK_QUEUE_ENV, TASK_QUEUE_FLAG, connectOptions, flag, locationOf, locationSchema, noWaitConflict, shouldWait, waitFlags } from '../args.js';
 import { ExitCode } from '../exit-codes.js';
 import { runCommand } from '../output.js';
 
@@ -12,11 +12,11 @@ export const summary = 'remove an access: restore advertised IPs, delete its rul
 
 const spec = {
   name: 'teardown',
-  summary: `${summary}. A provisioning run still going is cancelled first (it rolls back). Exit code: 0 removed (or already clean), 1 failed.`,
+  summary: `${summary}. A provisioning run still going is cancelled first (it rolls back). Waits for the result unless --no-wait. Exit code: 0 removed (or already clean, or started with --no-wait), 1 failed.`,
   flags: {
     ...INSTANCE_FLAG,
     ...LOCATION_FLAGS,
-    detach: { type: 'boolean', description: 'return once the teardown workflow has started (default: wait for its result)' },
+    ...waitFlags(true, { detachAlias: true }),
     ...TASK_QUEUE_FLAG,
     ...CONNECTION_FLAGS,
     ...COMMON_FLAGS,
@@ -26,6 +26,7 @@ const spec = {
     .object({
       'instance-id': flag.instanceId,
       ...locationSchema,
+      ...flag.wait,
       detach: flag.bool,
       'task-queue': flag.taskQueue,
       address: flag.address,
@@ -33,14 +34,15 @@ const spec = {
       json: flag.bool,
       help: flag.bool,
     })
-    .strict(),
+    .strict()
+    .superRefine(noWaitConflict),
   notes: ["JSON: {ok, status ('completed' | 'started' | 'failed'), instanceId, workflowId, runId, restoredAdvertisedIps, restored {listenerIp: endpointIp}, removed {endpoints[], services[], securityGroupRules[], aclRules[]}, alreadyClean, cancelledProvisioning, error?}"],
 } as const;
 
 export async function run(argv: string[]): Promise<number> {
   return runCommand(spec, argv, async ({ args, out, connect }) => {
     const client = await connect(connectOptions(args));
-    const o = await client.teardown(locationOf(args), { wait: args.detach !== true });
+    const o = await client.teardown(locationOf(args), { wait: shouldWait(args, true) });
     const json = {
       ok: o.status !== 'failed',
       status: o.status,

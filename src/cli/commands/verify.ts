@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { Drift, ReverifyResult } from '../../../workflows/ops-input.js';
-import { CHECK_FLAGS, COMMON_FLAGS, CONNECTION_ENV, CONNECTION_FLAGS, INSTANCE_FLAG, LOCATION_FLAGS, TASK_QUEUE_ENV, TASK_QUEUE_FLAG, checkOf, checkSchema, connectOptions, flag, locationOf, locationSchema } from '../args.js';
+import { CHECK_FLAGS, COMMON_FLAGS, CONNECTION_ENV, CONNECTION_FLAGS, INSTANCE_FLAG, LOCATION_FLAGS, TASK_QUEUE_ENV, TASK_QUEUE_FLAG, checkOf, checkSchema, connectOptions, flag, locationOf, locationSchema, noWaitConflict, shouldWait, waitFlags } from '../args.js';
 import { ExitCode } from '../exit-codes.js';
 import { runCommand } from '../output.js';
 
@@ -13,11 +13,12 @@ export const summary = 're-verify an access once now (health: healthy, drifted, 
 
 const spec = {
   name: 'verify',
-  summary: `${summary}. Exit code: 0 healthy (or healed), 6 drifted/broken, 1 the check itself failed, 2 bad flags.`,
+  summary: `${summary}. Waits for the result unless --no-wait. Exit code: 0 healthy (or healed, or started with --no-wait), 6 drifted/broken, 1 the check itself failed, 2 bad flags.`,
   flags: {
     ...INSTANCE_FLAG,
     ...CHECK_FLAGS,
     ...LOCATION_FLAGS,
+    ...waitFlags(true),
     ...TASK_QUEUE_FLAG,
     ...CONNECTION_FLAGS,
     ...COMMON_FLAGS,
@@ -28,13 +29,15 @@ const spec = {
       'instance-id': flag.instanceId,
       ...checkSchema,
       ...locationSchema,
+      ...flag.wait,
       'task-queue': flag.taskQueue,
       address: flag.address,
       namespace: flag.namespace,
       json: flag.bool,
       help: flag.bool,
     })
-    .strict(),
+    .strict()
+    .superRefine(noWaitConflict),
   notes: ['JSON: {ok, instanceId, workflowId, runId, health, drifts[{kind, portId?, listenerIp?, expected?, actual?, detail}], healed, checkedAt, beforeHeal?, healActions?, error?}'],
 } as const;
 
@@ -50,8 +53,12 @@ export function driftText(d: Drift): string {
 export async function run(argv: string[]): Promise<number> {
   return runCommand(spec, argv, async ({ args, out, connect }) => {
     const client = await connect(connectOptions(args));
-    const o = await client.verify({ ...locationOf(args), ...checkOf(args) });
+    const o = await client.verify({ ...locationOf(args), ...checkOf(args) }, { wait: shouldWait(args, true) });
     const base = { instanceId: o.instanceId, workflowId: o.workflowId, runId: o.runId };
+    if (o.status === 'started') {
+      out.result({ ok: true, status: 'started', ...base }, `verify started: ${o.workflowId} (run ${o.runId}); crossvpc verify --instance-id ${o.instanceId} joins it and waits for the result`);
+      return ExitCode.Ok;
+    }
     if (o.status === 'failed' || !o.result) {
       out.result({ ok: false, ...base, health: null, drifts: [], healed: null, checkedAt: null, error: o.error ?? { type: 'Error', message: 'no result' } }, `verify failed: ${o.error?.message ?? ''} [${o.error?.type ?? 'Error'}]`);
       return ExitCode.Failed;

@@ -7,14 +7,14 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
+import { Client, Connection } from '../../temporal/sdk.js';
+import { bundleWorkflowCode, NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { loadConfig, type Env } from '../../config/env-config.js';
 import { startSandbox, type ReadyLine, type Sandbox } from '../../sandbox/start-sandbox.js';
 import { startDevServer, type RunningDevServer } from '../../temporal/dev-server.js';
 import type { ProvisionRequest } from '../../../workflows/input.js';
 import { searchAttributeRegistrations } from '../../../workflows/search-attributes.js';
-import { clientsFromConfig, createCrossVpcWorkers, workflowsPath, type CrossVpcWorkers } from '../../../worker/worker.js';
+import { clientsFromConfig, createCrossVpcWorkers, defaultWorkflowSource, workflowsPath, type CrossVpcWorkers } from '../../../worker/worker.js';
 
 export interface DevStackOptions {
   /** Interface of the Temporal frontend and UI (loopback). */
@@ -193,7 +193,9 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
     step(`sandbox ready (${s.ready.scenario} scenario${inst ? `: Kafka ${inst.name} with ${inst.brokers} brokers` : ''}${s.ready.kafka.enabled ? '' : ', no Kafka'}) after ${secs()}`);
     return s;
   });
-  const bundleP = bundleWorkflowCode({ workflowsPath, logger: quiet });
+  // The build's prebuilt bundle when it is current with workflows/, else bundled now (in parallel).
+  const prebuilt = defaultWorkflowSource().workflowBundle;
+  const bundleP: Promise<NonNullable<WorkerOptions['workflowBundle']>> = prebuilt ? Promise.resolve(prebuilt) : bundleWorkflowCode({ workflowsPath, logger: quiet }).then((b) => ({ code: b.code }));
   const settled = await Promise.allSettled([serverP, sandboxP, bundleP]);
   const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   const cleanupStarted = async (): Promise<void> => {
@@ -219,7 +221,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
       namespace,
       taskQueue,
       activityDeps: { clients: clientsFromConfig(config), serviceInUseRetryMs: 300 },
-      workflowBundle: { code: bundle.code },
+      workflowBundle: bundle,
       shutdownGraceTime: '5s',
       identity: `crossvpc-dev@${process.pid}`,
     });
