@@ -1,28 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { ReadyLine } from '../../src/sandbox/start-sandbox.js';
-import { raw, claimAddressPrefix, waitFor } from './support/sandbox-helpers.js';
+import { raw, claimAddressPrefix, connectionOutcome, waitFor } from './support/sandbox-helpers.js';
 
 let child: ChildProcess | undefined;
 
 afterAll(() => {
   if (child && child.exitCode === null && child.pid !== undefined) child.kill('SIGKILL');
 });
-
-function connectOutcome(host: string, port: number): Promise<'refused' | 'reset' | 'closed' | 'open'> {
-  return new Promise((resolve) => {
-    const s = connect({ host, port });
-    s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED' ? 'refused' : 'reset'));
-    s.once('close', () => resolve('closed'));
-    s.once('connect', () => setTimeout(() => resolve('open'), 500));
-  });
-}
 
 describe('crossvpc sandbox (process)', () => {
   it('prints one JSON ready line, writes clouds.yaml, serves, and stops cleanly on SIGTERM', async () => {
@@ -86,7 +76,7 @@ describe('crossvpc sandbox (process)', () => {
       return e.status === 'accepted' ? e.ip : undefined;
     }, 15_000, 200);
     const outcome = await waitFor('listener up', async () => {
-      const o = await connectOutcome(ip, 9011);
+      const o = await connectionOutcome(ip, 9011);
       return o === 'refused' ? undefined : o;
     }, 5_000, 100);
     expect(['reset', 'closed']).toContain(outcome);
@@ -95,8 +85,8 @@ describe('crossvpc sandbox (process)', () => {
     child.kill('SIGTERM');
     expect(await exitCode).toBe(0);
     // Nothing left listening.
-    expect(await connectOutcome(new URL(ready.endpoints.vpcep).hostname, Number(new URL(ready.endpoints.vpcep).port))).toBe('refused');
-    expect(await connectOutcome(ip, 9011)).toBe('refused');
+    expect(await connectionOutcome(new URL(ready.endpoints.vpcep).hostname, Number(new URL(ready.endpoints.vpcep).port))).toBe('refused');
+    expect(await connectionOutcome(ip, 9011)).toBe('refused');
   });
 
   it('exits 2 with a clear message for a bad scenario file', async () => {

@@ -6,7 +6,6 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -14,7 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { StateFileError } from '../../src/sandbox/state/persistence.js';
 import { startSandbox, type ReadyInstance, type ReadyLine, type Sandbox } from '../../src/sandbox/start-sandbox.js';
 import { createFakeDataPlane } from './support/fake-data-plane.js';
-import { account, claimAddressPrefix, clients, failure, fastScenario, raw, waitFor } from './support/sandbox-helpers.js';
+import { account, claimAddressPrefix, clients, connectionOutcome, failure, fastScenario, raw, waitFor } from './support/sandbox-helpers.js';
 
 const running: Sandbox[] = [];
 afterEach(async () => {
@@ -32,15 +31,7 @@ async function stop(sb: Sandbox): Promise<void> {
   await sb.stop();
 }
 
-const connectOutcome = (url: string): Promise<'refused' | 'open'> =>
-  new Promise((resolve) => {
-    const u = new URL(url);
-    const s = connect({ host: u.hostname, port: Number(u.port) }, () => {
-      s.destroy();
-      resolve('open');
-    });
-    s.once('error', () => resolve('refused'));
-  });
+const connectOutcome = (url: string) => connectionOutcome(new URL(url).hostname, Number(new URL(url).port), 300);
 
 describe('startSandbox({ stateFile })', () => {
   it('comes back as the same cloud after a stop', async () => {

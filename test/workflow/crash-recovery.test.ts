@@ -22,6 +22,7 @@ import { parseProvisionInput, type ProvisionRequest } from '../../workflows/inpu
 import { TEARDOWN_WORKFLOW_TYPE, teardownWorkflowId } from '../../workflows/ops-input.js';
 import { searchAttributeRegistrations } from '../../workflows/search-attributes.js';
 import { claimAddressPrefix } from '../support/address-block.js';
+import { sandboxAdmin } from '../support/sandbox-access.js';
 import { uniqueTaskQueue } from '../support/temporal-env.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/crossvpc.mjs', import.meta.url));
@@ -121,16 +122,11 @@ const CASES: Case[] = [
 
 /** One sandbox and what a case needs of it. */
 function bench(sandbox: Sandbox) {
-  const admin = async (method: string, path: string, body?: unknown): Promise<unknown> => {
-    const res = await fetch(`${sandbox.adminUrl}${path}`, { method, ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
-    if (res.status >= 400) throw new Error(`admin ${method} ${path}: ${res.status} ${await res.text()}`);
-    const text = await res.text();
-    return text ? (JSON.parse(text) as unknown) : undefined;
-  };
+  const sandboxApi = sandboxAdmin(() => sandbox.adminUrl);
+  const admin = (method: string, path: string, body?: unknown): Promise<unknown> => sandboxApi.call(method, path, body);
   type Tags = { key: string; value: string }[];
   const state = async () => {
-    type S = { accounts: { projects: { endpointServices: { id: string; status: string; tags?: Tags }[]; endpoints: { id: string; status: string; ip?: string; tags?: Tags }[]; securityGroups: { rules: { port_range_min?: number | null }[] }[]; kafkaInstances: { cross_vpc_info: Record<string, { advertised_ip: string; port_id: string }> }[] }[] }[] };
-    const st = (await admin('GET', '/admin/state')) as S;
+    const st = await sandboxApi.state();
     const p = st.accounts.flatMap((a) => a.projects);
     const info = Object.assign({}, ...p.flatMap((x) => x.kafkaInstances).map((i) => i.cross_vpc_info)) as Record<string, { advertised_ip: string; port_id: string }>;
     const port = (tags?: Tags) => tags?.find((t) => t.key === 'crossvpc-port')?.value;

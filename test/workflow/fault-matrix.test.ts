@@ -27,6 +27,7 @@ import { ErrorTypes } from '../../workflows/errors.js';
 import { parseProvisionInput } from '../../workflows/input.js';
 import { TEARDOWN_WORKFLOW_TYPE, teardownWorkflowId } from '../../workflows/ops-input.js';
 import { claimAddressPrefix } from '../support/address-block.js';
+import { sandboxAdmin, sandboxOtcConfig } from '../support/sandbox-access.js';
 import { connectTestEnv, uniqueTaskQueue } from '../support/temporal-env.js';
 import { saveHistory } from './support.js';
 
@@ -158,11 +159,10 @@ describe('fault matrix (every operation × every fault kind)', () => {
     [env, bundle] = await Promise.all([connectTestEnv(), bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } })]);
     for (let i = 0; i < POOL; i += 1) {
       const sandbox = await startSandbox({ scenario: scenario(), kafka: false, addressPrefix: await claimAddressPrefix(), log: () => undefined, seed: 1 + Math.floor(Math.random() * 2 ** 30) });
-      const a = sandbox.ready.accounts.find((x) => x.name === 'A');
       const inst = sandbox.ready.instances[0];
-      if (!a || !inst) throw new Error('default scenario expected');
+      if (!inst) throw new Error('default scenario expected');
       const credentials = `cell${i}`;
-      clients.set(credentials, createOtcClients({ name: credentials, region: sandbox.ready.region, projectId: a.projectId, domainId: a.domainId, credentials: { kind: 'aksk', ak: a.ak, sk: a.sk }, endpoints: { ...sandbox.ready.endpoints }, timeoutMs: 5_000 }));
+      clients.set(credentials, createOtcClients(sandboxOtcConfig(sandbox.ready, 'A', { name: credentials })));
       const slot = { sandbox, credentials, instanceId: inst.instanceId };
       slots.push(slot);
       free.push(slot);
@@ -222,26 +222,11 @@ describe('fault matrix (every operation × every fault kind)', () => {
     else free.push(s);
   };
 
-  async function admin<T>(s: Slot, method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${s.sandbox.adminUrl}${path}`, { method, ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
-    const text = await res.text();
-    if (res.status >= 400) throw new Error(`admin ${method} ${path}: ${res.status} ${text}`);
-    return (text ? JSON.parse(text) : undefined) as T;
-  }
+  const admin = <T,>(s: Slot, method: string, path: string, body?: unknown): Promise<T> => sandboxAdmin(() => s.sandbox.adminUrl).call<T>(method, path, body);
 
   async function cloud(s: Slot): Promise<CloudState> {
     type Tag = { key: string; value: string };
-    const dump = await admin<{
-      accounts: {
-        projects: {
-          securityGroups: { rules: { id: string; description?: string | null; port_range_min?: number | null }[] }[];
-          networkAcls: { ingressRules?: { id: string; description?: string | null }[]; ingress_rules?: { id: string; description?: string | null }[] }[];
-          kafkaInstances: { instance_id: string; cross_vpc_info: Record<string, { advertised_ip: string; port_id: string }> }[];
-          endpointServices: { id: string; status: string; tags?: Tag[] }[];
-          endpoints: { id: string; status: string; ip?: string; tags?: Tag[] }[];
-        }[];
-      }[];
-    }>(s, 'GET', '/admin/state');
+    const dump = await sandboxAdmin(() => s.sandbox.adminUrl).state();
     const projects = dump.accounts.flatMap((a) => a.projects);
     const ours = (tags?: Tag[]) => tags?.find((t) => t.key === 'crossvpc-access')?.value === s.instanceId;
     const port = (tags?: Tag[]) => tags?.find((t) => t.key === 'crossvpc-port')?.value;

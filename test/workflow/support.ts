@@ -17,6 +17,7 @@ import { createCrossVpcWorkers, workflowsPath, type CrossVpcWorkers } from '../.
 import { awaitAccessOutcome, startOrJoinAccess, type ProvisionOutcome } from '../../src/temporal/access-client.js';
 import { parseProvisionInput, type ProvisionRequest } from '../../workflows/input.js';
 import { connectTestEnv, uniqueTaskQueue } from '../support/temporal-env.js';
+import { sandboxAdmin, sandboxOtcConfig, type CallCounts, type SandboxAdmin, type StateDump } from '../support/sandbox-access.js';
 
 
 /** Short timings: the sandbox's delays are ~1–2 s, so look often and give up early. */
@@ -50,21 +51,8 @@ export async function startSuite(options: Pick<StartSandboxOptions, 'kafka' | 's
     // sandbox of another test file on the shared Temporal server.
     startSandbox({ addressPrefix: options.addressPrefix ?? (await claimAddressPrefix()), log: () => undefined, seed: 1 + Math.floor(Math.random() * 2 ** 30), ...options }),
   ]);
-  const ready = sandbox.ready;
-  const otcConfig = (name: string): OtcConfig => {
-    const accountName = name === 'default' ? 'A' : name === 'client' ? 'B' : undefined;
-    const a = ready.accounts.find((x) => x.name === accountName);
-    if (!a) throw new Error(`no credential set ${name}`);
-    return {
-      name,
-      region: ready.region,
-      projectId: a.projectId,
-      domainId: a.domainId,
-      credentials: { kind: 'aksk', ak: a.ak, sk: a.sk },
-      endpoints: { ...ready.endpoints },
-      timeoutMs: 5_000,
-    };
-  };
+  // Credential sets: `default` = account A (instance owner), `client` = account B.
+  const otcConfig = (name: string): OtcConfig => sandboxOtcConfig(suite.sandbox.ready, name === 'default' ? 'A' : name === 'client' ? 'B' : `(no credential set ${name})`, { name });
   const cache = new Map<string, OtcClientSet>();
   const clients = (name: string): OtcClientSet => {
     let c = cache.get(name);
@@ -174,36 +162,24 @@ export async function provision(suite: Suite, taskQueue: string, request: Provis
 
 // ---- admin API (HTTP, as an operator would use it) ----------------------------------------------------
 
-export interface StateDump {
-  accounts: {
-    name: string;
-    projects: {
-      securityGroups: { id: string; rules: { id: string; description?: string | null; remote_ip_prefix?: string | null; port_range_min?: number | null }[] }[];
-      networkAcls: unknown[];
-      kafkaInstances: { instance_id: string; cross_vpc_info: Record<string, { advertised_ip: string; port_id: string }> }[];
-      endpointServices: { id: string; status: string; tags?: { key: string; value: string }[] }[];
-      endpoints: { id: string; status: string; ip?: string; tags?: { key: string; value: string }[] }[];
-    }[];
-  }[];
+export type { StateDump } from '../support/sandbox-access.js';
+export { count } from '../support/sandbox-access.js';
+
+/** The admin API of the suite's current sandbox (test/support/sandbox-access.ts). */
+export function adminOf(suite: Suite): SandboxAdmin {
+  return sandboxAdmin(() => suite.sandbox.adminUrl);
 }
 
 export async function admin<T = unknown>(suite: Suite, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${suite.sandbox.adminUrl}${path}`, {
-    method,
-    ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
-  });
-  const text = await res.text();
-  if (res.status >= 400) throw new Error(`admin ${method} ${path}: ${res.status} ${text}`);
-  return (text ? JSON.parse(text) : undefined) as T;
+  return adminOf(suite).call<T>(method, path, body);
 }
 
 export async function resetSandbox(suite: Suite): Promise<void> {
-  await admin(suite, 'POST', '/admin/reset');
+  await adminOf(suite).reset();
 }
 
 export async function stateDump(suite: Suite): Promise<StateDump> {
-  const s = await admin<StateDump & { state?: StateDump }>(suite, 'GET', '/admin/state');
-  return s.state ?? s;
+  return adminOf(suite).state();
 }
 
 /** Every VPCEP resource in every account, and the SG rules on 9011. */
@@ -220,17 +196,12 @@ export async function resources(suite: Suite): Promise<{ services: StateDump['ac
   };
 }
 
-export async function callCounts(suite: Suite): Promise<Record<string, Record<string, number>>> {
-  const r = await admin<{ counts: Record<string, Record<string, number>> }>(suite, 'GET', '/admin/calls?limit=1');
-  return r.counts;
-}
-
-export function count(counts: Record<string, Record<string, number>>, operation: string): number {
-  return Object.values(counts[operation] ?? {}).reduce((a, b) => a + b, 0);
+export async function callCounts(suite: Suite): Promise<CallCounts> {
+  return adminOf(suite).callCounts();
 }
 
 export async function addFault(suite: Suite, fault: unknown): Promise<void> {
-  await admin(suite, 'POST', '/admin/faults', fault);
+  await adminOf(suite).addFault(fault);
 }
 
 /** Polls `predicate` every 100 ms until it holds (or throws after `ms`). */

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafkaDataPlane, type KafkaDataPlane } from '../../../src/sandbox/dataplane/kafka-data-plane.js';
 import { KafkaProbeError, probeKafka } from '../../../src/kafka/kafka-probe.js';
-import { connectionOutcome, claimAddressPrefix } from './support.js';
+import { connectionOutcome, claimAddressPrefix } from '../support/sandbox-helpers.js';
 
 const prefix = await claimAddressPrefix();
 const listenerIp = (instance: number, broker: number): string => `${prefix}.${10 + instance}.${11 + broker}`;

@@ -10,7 +10,7 @@ import { createKafkaDataPlane, type KafkaDataPlane } from '../../../src/sandbox/
 import { listBrokers } from '../../../src/sandbox/kafka/readiness.js';
 import { ensureSandboxCa } from '../../../src/sandbox/kafka/tls.js';
 import { KafkaProbeError, probeKafka, type KafkaProbeSecurity } from '../../../src/kafka/kafka-probe.js';
-import { claimAddressPrefix } from './support.js';
+import { claimAddressPrefix } from '../support/sandbox-helpers.js';
 
 const prefix = await claimAddressPrefix();
 // instance index 2 and endpoint IPs .2.40+ keep clear of the PLAINTEXT file's addresses (same pool runs files in turn).

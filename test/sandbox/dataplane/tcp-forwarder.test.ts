@@ -2,7 +2,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTcpForwarder } from '../../../src/sandbox/dataplane/tcp-forwarder.js';
 import { createNullDataPlane } from '../../../src/sandbox/dataplane/kafka-data-plane.js';
-import { connectionOutcome, claimAddressPrefix } from './support.js';
+import { connectionOutcome, claimAddressPrefix } from '../support/sandbox-helpers.js';
 
 const prefix = await claimAddressPrefix();
 const backendIp = `${prefix}.10.200`;

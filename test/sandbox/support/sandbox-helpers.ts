@@ -1,4 +1,5 @@
 /** Helpers for control-plane tests: address prefixes, fast scenarios, product clients per account, raw calls. */
+import { connect } from 'node:net';
 import { request } from 'undici';
 import { createOtcClients, type OtcClients } from '../../../src/otc/otc-clients.js';
 import { prepareSigningHeaders, sign } from '../../../src/otc/signer.js';
@@ -7,6 +8,7 @@ import type { ScenarioInput } from '../../../src/sandbox/scenario/schema.js';
 import type { ReadyAccount, Sandbox } from '../../../src/sandbox/start-sandbox.js';
 
 export { claimAddressPrefix } from '../../support/address-block.js';
+import { sandboxAccount, sandboxOtcConfig } from '../../support/sandbox-access.js';
 
 /** The default scenario with short delays (tests that measure the default timing use 'default'). */
 export function fastScenario(overrides: Partial<ScenarioInput> = {}): ScenarioInput {
@@ -18,25 +20,11 @@ export function fastScenario(overrides: Partial<ScenarioInput> = {}): ScenarioIn
 }
 
 export function account(sb: Sandbox, name: string): ReadyAccount {
-  const a = sb.ready.accounts.find((x) => x.name === name);
-  if (!a) throw new Error(`no account ${name}`);
-  return a;
+  return sandboxAccount(sb.ready, name);
 }
 
 export function clients(sb: Sandbox, name: string, kind: 'aksk' | 'password' = 'aksk'): OtcClients {
-  const a = account(sb, name);
-  return createOtcClients({
-    name: name.toLowerCase(),
-    region: sb.ready.region,
-    projectId: a.projectId,
-    domainId: a.domainId,
-    credentials:
-      kind === 'aksk'
-        ? { kind: 'aksk', ak: a.ak, sk: a.sk }
-        : { kind: 'password', username: a.username, password: a.password, domainName: a.domainName, projectName: a.projectName },
-    endpoints: { iam: sb.urls.iam, vpcep: sb.urls.vpcep, dms: sb.urls.dms, vpc: sb.urls.vpc },
-    timeoutMs: 10_000,
-  });
+  return createOtcClients(sandboxOtcConfig(sb.ready, name, { kind, timeoutMs: 10_000 }));
 }
 
 export interface RawResponse {
@@ -92,4 +80,24 @@ export async function failure(p: Promise<unknown>): Promise<Error & { status?: n
     return err as Error & { status?: number; code?: string };
   }
   throw new Error('expected the call to fail');
+}
+
+/** Connects and reports how the connection ended: 'reset', 'refused', 'closed' (FIN) or 'open' after waitMs. */
+export function connectionOutcome(host: string, port: number, waitMs = 1500): Promise<'reset' | 'refused' | 'closed' | 'open'> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve('open');
+    }, waitMs);
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      resolve(error.code === 'ECONNREFUSED' ? 'refused' : 'reset');
+    });
+    socket.once('end', () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve('closed');
+    });
+  });
 }
