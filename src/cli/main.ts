@@ -13,6 +13,7 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   sandbox: () => import('./commands/sandbox.js'),
   worker: () => import('./commands/worker.js'),
   provision: () => import('./commands/provision.js'),
+  plan: () => import('./commands/plan.js'),
   config: () => import('./commands/config.js'),
   status: () => import('./commands/status.js'),
   watch: () => import('./commands/watch.js'),

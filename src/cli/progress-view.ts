@@ -61,6 +61,12 @@ export function renderProgress(progress: AccessProgress, options: RenderOptions)
       lines.push(`port ${p.portId} ${p.listenerIp} ${p.status}${detail ? ` ${detail}` : ''}`);
     }
   }
+  if (progress.awaitingApproval) {
+    // What approving changes: the advertised IP of each broker, by its own port id (before → after).
+    for (const c of progress.advertisedChange ?? []) {
+      lines.push(`${options.tty ? '  ' : ''}advertised ${c.listenerIp} (port ${c.portId}): ${c.before} → ${c.after}${c.before === c.after ? ' (unchanged)' : ''}`);
+    }
+  }
   if (progress.undone?.length) lines.push(`${options.tty ? '  ' : ''}undone: ${progress.undone.join('; ')}`);
   return lines;
 }

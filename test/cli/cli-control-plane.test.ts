@@ -159,6 +159,13 @@ describe('crossvpc CLI (control plane, no Kafka)', () => {
       const waiting = await cli(['status', '--instance-id', req.instanceId, '--json'], tq);
       expect(waiting.code).toBe(0);
       expect(waiting.last).toMatchObject({ workflowStatus: 'RUNNING', phase: 'awaiting-approval', awaitingApproval: true });
+      // The gate shows the switch it waits for: per port id, listener IP → that port's endpoint IP.
+      const endpointIpOfPort = Object.fromEntries((await resources(suite)).endpoints.map((e) => [e.tags?.find((t) => t.key === 'crossvpc-port')?.value, e.ip]));
+      const change = waiting.last.advertisedChange as { listenerIp: string; portId: string; before: string; after: string }[];
+      expect(change).toHaveLength(3);
+      for (const c of change) expect(c).toEqual({ listenerIp: c.listenerIp, portId: c.portId, before: c.listenerIp, after: endpointIpOfPort[c.portId] });
+      const text = await cli(['status', '--instance-id', req.instanceId], tq);
+      for (const c of change) expect(text.stdout).toContain(`advertised ${c.listenerIp} (port ${c.portId}): ${c.listenerIp} → ${c.after}`);
 
       const cancel = await cli(['cancel', '--instance-id', req.instanceId, '--wait', '--json'], tq);
       expect(cancel.code, cancel.stdout + cancel.stderr).toBe(0);
@@ -174,6 +181,49 @@ describe('crossvpc CLI (control plane, no Kafka)', () => {
       const again = await cli(['cancel', '--instance-id', req.instanceId, '--json'], tq);
       expect(again.code).toBe(5);
       expect(again.last).toMatchObject({ ok: false, error: { code: 'NotRunning' } });
+    });
+  });
+
+  it('plan (text and --json): what provision would do, nothing created; a wrong subnet → exit 2 naming the field', async () => {
+    await withWorkers(suite, async (tq) => {
+      const req = defaultRequest(suite);
+      const flags = ['--instance-id', req.instanceId, '--client-vpc-id', req.clientVpcId, '--client-subnet-id', req.clientSubnetId];
+      const json = await cli(['plan', ...flags, '--json'], tq);
+      expect(json.code, json.stdout + json.stderr).toBe(0);
+      const plan = json.last.plan as { ok: boolean; ports: { portId: string; listenerIp: string; service: { action: string }; endpoint: { action: string }; advertised: { before: string; after: string } }[]; securityGroupRule: { action: string } };
+      expect(plan.ok).toBe(true);
+      expect(plan.ports).toHaveLength(3);
+      for (const p of plan.ports) expect(p).toMatchObject({ service: { action: 'create' }, endpoint: { action: 'create' }, advertised: { before: p.listenerIp, after: 'to be assigned' } });
+      expect(plan.securityGroupRule.action).toBe('create');
+
+      const text = await cli(['plan', ...flags], tq);
+      expect(text.code).toBe(0);
+      expect(text.stdout).toContain('provisioning can go ahead');
+      for (const p of plan.ports) expect(text.stdout).toContain(`advertised IP: ${p.listenerIp} → to be assigned`);
+
+      const wrong = await cli(['plan', ...flags.slice(0, 4), '--client-subnet-id', 'no-such-subnet', '--json'], tq);
+      expect(wrong.code).toBe(2);
+      expect(wrong.last).toMatchObject({ ok: false, plan: { ok: false, problems: [{ field: 'clientSubnetId' }] } });
+
+      const r = await resources(suite);
+      expect(r.services).toEqual([]);
+      expect(r.endpoints).toEqual([]);
+      expect(r.sgRules9011).toBe(0);
+    });
+  });
+
+  it('a second provision of a running access with another client VPC → exit 5 InputConflict naming the field; nothing joined', async () => {
+    await withWorkers(suite, async (tq) => {
+      const req = defaultRequest(suite, { verify: NO_VERIFY, approvalGate: true });
+      const cv = CrossVpcClient.fromClient(suite.env.client, { taskQueue: tq });
+      await cv.startAccess(req);
+      const b = suite.sandbox.ready.clientNetworks.find((n) => n.account === 'B');
+      const other = await cli(['provision', '--instance-id', req.instanceId, '--client-vpc-id', b?.vpcId ?? '', '--client-subnet-id', b?.subnetId ?? '', '--no-wait', '--json'], tq);
+      expect(other.code, other.stdout + other.stderr).toBe(5);
+      expect(other.last).toMatchObject({ ok: false, error: { code: 'InputConflict' } });
+      expect(String((other.last.error as { message: string }).message)).toMatch(/clientVpcId/);
+      const cancel = await cli(['cancel', '--instance-id', req.instanceId, '--wait', '--json'], tq);
+      expect(cancel.last).toMatchObject({ status: 'rolled_back' });
     });
   });
 
