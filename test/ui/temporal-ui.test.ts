@@ -146,7 +146,7 @@ describe('Temporal UI', () => {
     const childPage = await open(`/namespaces/default/workflows/${encodeURIComponent(child.workflowId)}`);
     await childPage.getByRole('tab', { name: /User Metadata/ }).or(childPage.getByTestId('user-metadata-tab')).first().click();
     await waitForText(childPage, child.summary);
-    await waitForText(childPage, `(listener ${child.listenerIp}) — ready`);
+    await waitForText(childPage, `(listener ${child.listenerIp}): ready`);
     await childPage.screenshot({ path: join(ARTIFACTS, 'temporal-ui-port-summary.png'), fullPage: true });
   });
 });

@@ -110,24 +110,38 @@ describe('the product against cloud faults (issue 13)', () => {
     expect(Date.parse(reads.at(-1)?.at ?? '') - Date.parse(modify?.at ?? '')).toBeGreaterThanOrEqual(1_900);
   });
 
-  it('endpoint-service quota used up → the first create reports QuotaExceeded naming the quota; nothing is left', async () => {
+  it('endpoint-service quota used up → the preflight refuses naming the quota; nothing is created', async () => {
     await addFault(suite, { id: 'quota', kind: 'quota-exceeded', resource: 'endpoint_service', match: { account: 'A' } });
     await withWorkers(suite, async (tq) => {
       const outcome = await provision(suite, tq, defaultRequest(suite, { verify: NO_VERIFY }));
-      expect(outcome.status).toBe('rolled_back');
+      expect(outcome.status).toBe('failed');
+      expect(outcome.error?.type).toBe(ErrorTypes.PreflightFailed);
+      expect(outcome.error?.message).toMatch(/instanceCredentials: the endpoint-service quota of the instance account is too small: 0 of 0 used, this access needs 3 more/);
+    });
+    const counts = await callCounts(suite);
+    expect(count(counts, 'vpcep.getQuotas')).toBeGreaterThanOrEqual(1);
+    expect(count(counts, 'vpcep.createEndpointService')).toBe(0);
+    await expectNothingLeft(suite);
+  });
+
+  it('endpoint-service quota taken between the preflight and the create → the first create reports QuotaExceeded naming the quota; nothing is left', async () => {
+    // GET /quotas reported room to the preflight; someone else takes it before our creates, which the cloud refuses.
+    await addFault(suite, { id: 'quota', kind: 'error', status: 400, code: 'Endpoint.1018', message: 'Quota exceeded.', match: { operation: 'vpcep.createEndpointService' } });
+    await withWorkers(suite, async (tq) => {
+      const outcome = await provision(suite, tq, defaultRequest(suite, { verify: NO_VERIFY }));
+      expect(outcome.status, JSON.stringify(outcome.error)).toBe('rolled_back');
       expect(outcome.error?.causeType).toBe(ErrorTypes.QuotaExceeded);
-      expect(outcome.error?.message).toMatch(/VPCEP endpoint_service quota exceeded \(Endpoint\.1018: Quota exceeded\.\): 0 of 0 in use/);
+      expect(outcome.error?.message).toMatch(/VPCEP endpoint_service quota exceeded \(Endpoint\.1018: Quota exceeded\.\): 0 of \d+ in use; delete unused endpoint services or ask for a higher quota/);
     });
     const counts = await callCounts(suite);
     // One create per port, each refused once and not retried; no endpoint was attempted.
     expect(counts['vpcep.createEndpointService']).toEqual({ '400': 3 });
     expect(count(counts, 'vpcep.createEndpoint')).toBe(0);
-    expect(count(counts, 'vpcep.getQuotas')).toBeGreaterThanOrEqual(1);
     await expectNothingLeft(suite);
   });
 
-  it('endpoint quota used up → QuotaExceeded for endpoints; the services created before are removed (CLI exit 3)', async () => {
-    await addFault(suite, { id: 'quota', kind: 'quota-exceeded', resource: 'endpoint', quota: 0 });
+  it('endpoint quota taken after the preflight → QuotaExceeded for endpoints; the services created before are removed (CLI exit 3)', async () => {
+    await addFault(suite, { id: 'quota', kind: 'error', status: 400, code: 'Endpoint.1018', message: 'Quota exceeded.', match: { operation: 'vpcep.createEndpoint' } });
     const req = defaultRequest(suite);
     await withWorkers(suite, async (tq) => {
       const out: string[] = [];
@@ -154,7 +168,7 @@ describe('the product against cloud faults (issue 13)', () => {
       const json = JSON.parse(out.join('')) as { status: string; error: { type: string; causeType?: string; message: string } };
       expect(json.status).toBe('rolled_back');
       expect(json.error).toMatchObject({ type: ErrorTypes.ProvisioningRolledBack, causeType: ErrorTypes.QuotaExceeded });
-      expect(json.error.message).toMatch(/VPCEP endpoint quota exceeded .*: 0 of 0 in use; delete unused endpoints or ask for a higher quota/);
+      expect(json.error.message).toMatch(/VPCEP endpoint quota exceeded .*: 0 of \d+ in use; delete unused endpoints or ask for a higher quota/);
     });
     const counts = await callCounts(suite);
     expect(counts['vpcep.createEndpoint']).toEqual({ '400': 3 });
