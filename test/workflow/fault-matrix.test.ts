@@ -12,7 +12,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OtcClientSet } from '../../activities/index.js';
@@ -21,14 +20,14 @@ import { startSandbox, type Sandbox } from '../../src/sandbox/start-sandbox.js';
 import { defaultScenario } from '../../src/sandbox/scenario/default-scenario.js';
 import type { FaultSpecInput, ScenarioInput } from '../../src/sandbox/scenario/schema.js';
 import { awaitAccessOutcome, startOrJoinAccess, type ProvisionOutcome } from '../../src/temporal/access-client.js';
-import { createCrossVpcWorkers, workflowsPath } from '../../worker/worker.js';
+import { createCrossVpcWorkers } from '../../worker/worker.js';
 import type { Leftover } from '../../workflows/definitions.js';
 import { ErrorTypes } from '../../workflows/errors.js';
 import { parseProvisionInput } from '../../workflows/input.js';
 import { TEARDOWN_WORKFLOW_TYPE, teardownWorkflowId } from '../../workflows/ops-input.js';
 import { claimAddressPrefix } from '../support/address-block.js';
 import { sandboxAdmin, sandboxOtcConfig } from '../support/sandbox-access.js';
-import { connectTestEnv, uniqueTaskQueue } from '../support/temporal-env.js';
+import { connectTestEnv, testWorkflowBundle, uniqueTaskQueue } from '../support/temporal-env.js';
 import { saveHistory } from './support.js';
 
 const POOL = 6;
@@ -146,7 +145,7 @@ interface CellResult {
 
 describe('fault matrix (every operation × every fault kind)', () => {
   let env: TestWorkflowEnvironment;
-  let bundle: WorkflowBundleWithSourceMap;
+  let bundle: { code: string };
   const slots: Slot[] = [];
   const free: Slot[] = [];
   const waiting: ((s: Slot) => void)[] = [];
@@ -156,7 +155,7 @@ describe('fault matrix (every operation × every fault kind)', () => {
   let stopWorkers: () => Promise<void> = async () => undefined;
 
   beforeAll(async () => {
-    [env, bundle] = await Promise.all([connectTestEnv(), bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } })]);
+    [env, bundle] = await Promise.all([connectTestEnv(), testWorkflowBundle()]);
     for (let i = 0; i < POOL; i += 1) {
       const sandbox = await startSandbox({ scenario: scenario(), kafka: false, addressPrefix: await claimAddressPrefix(), log: () => undefined, seed: 1 + Math.floor(Math.random() * 2 ** 30) });
       const inst = sandbox.ready.instances[0];

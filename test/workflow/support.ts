@@ -6,17 +6,16 @@
 import { claimAddressPrefix } from '../support/address-block.js';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { startSandbox, type Sandbox, type StartSandboxOptions } from '../../src/sandbox/start-sandbox.js';
 import type { OtcConfig } from '../../src/otc/otc-config.js';
 import { createOtcClients } from '../../src/otc/otc-clients.js';
 import type { OtcClientSet, VerifyDeps } from '../../activities/index.js';
-import { createCrossVpcWorkers, workflowsPath, type CrossVpcWorkers } from '../../worker/worker.js';
+import { createCrossVpcWorkers, type CrossVpcWorkers } from '../../worker/worker.js';
 import { awaitAccessOutcome, startOrJoinAccess, type ProvisionOutcome } from '../../src/temporal/access-client.js';
 import { parseProvisionInput, type ProvisionRequest } from '../../workflows/input.js';
-import { connectTestEnv, uniqueTaskQueue } from '../support/temporal-env.js';
+import { connectTestEnv, testWorkflowBundle, uniqueTaskQueue } from '../support/temporal-env.js';
 import { sandboxAdmin, sandboxOtcConfig, type CallCounts, type SandboxAdmin, type StateDump } from '../support/sandbox-access.js';
 
 
@@ -36,7 +35,8 @@ export interface Suite {
   env: TestWorkflowEnvironment;
   /** The running sandbox (a new one after {@link restartSandbox}). */
   sandbox: Sandbox;
-  bundle: WorkflowBundleWithSourceMap;
+  /** The workflow code (test/support/temporal-env.ts testWorkflowBundle). */
+  bundle: { code: string };
   /** Credential sets: `default` = account A (instance owner), `client` = account B. */
   otcConfig(name: string): OtcConfig;
   clients(name: string): OtcClientSet;
@@ -46,7 +46,7 @@ export interface Suite {
 export async function startSuite(options: Pick<StartSandboxOptions, 'kafka' | 'scenario' | 'addressPrefix' | 'stateFile'> = {}): Promise<Suite> {
   const [env, bundle, sandbox] = await Promise.all([
     connectTestEnv(),
-    bundleWorkflowCode({ workflowsPath, logger: quietLogger }),
+    testWorkflowBundle(),
     // A seed of its own: instance ids (hence workflow ids `crossvpc-<instanceId>`) never collide with a
     // sandbox of another test file on the shared Temporal server.
     startSandbox({ addressPrefix: options.addressPrefix ?? (await claimAddressPrefix()), log: () => undefined, seed: 1 + Math.floor(Math.random() * 2 ** 30), ...options }),
@@ -91,14 +91,6 @@ export async function restartSandbox(suite: Suite, downMs: number): Promise<void
   if (JSON.stringify(suite.sandbox.urls) !== JSON.stringify(urls)) throw new Error('the restarted sandbox came back on other addresses');
 }
 
-const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
 
 export interface WorkerOverrides {
   /** E.g. a probe that fails (a verification failure of our own making). */
