@@ -20,7 +20,9 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 180_000,
     fileParallelism: true,
-    maxWorkers: 2,
+    // Most test time is waiting (sandbox delays, Temporal timers, brokers), so CI runs one more file at a time
+    // than there are cores; CROSSVPC_TEST_WORKERS overrides (docs/decisions/ci-budget.md).
+    maxWorkers: Number(process.env.CROSSVPC_TEST_WORKERS ?? '') || (process.env.CI ? 3 : 2),
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts', ...UNIT_ELSEWHERE] } },
       { extends: true, test: { name: 'sandbox', include: ['test/sandbox/**/*.test.ts', 'test/python/**/*.test.ts', 'test/go/**/*.test.ts', 'test/ops/**/*.test.ts'], exclude: UNIT_ELSEWHERE } },
