@@ -213,10 +213,10 @@ function isTopicAlreadyExists(error: unknown): boolean {
 
 /**
  * Leadership that is still settling (a topic created a moment ago, a broker that just re-registered its
- * address) answers with these; they clear within seconds. A wrong advertised address never clears them,
+ * address, a controller being elected on a cluster that just started) answers with these; they clear within seconds. A wrong advertised address never clears them,
  * so the deadline still turns a misrouted cluster into a failure.
  */
-const TRANSIENT_KAFKA_ERROR = /does not host this topic-partition|UNKNOWN_TOPIC_OR_PARTITION|NOT_LEADER|not the leader|LEADER_NOT_AVAILABLE|leadership election/i;
+const TRANSIENT_KAFKA_ERROR = /does not host this topic-partition|UNKNOWN_TOPIC_OR_PARTITION|NOT_LEADER|not the leader|LEADER_NOT_AVAILABLE|leadership election|NOT_CONTROLLER|not the correct controller/i;
 
 async function retryWhileTransient<T>(deadline: number, work: () => Promise<T>): Promise<T> {
   for (;;) {
@@ -268,11 +268,14 @@ export async function probeKafka(options: KafkaProbeOptions): Promise<KafkaProbe
     const topicMetadata = await stageRun('produce', `preparing topic ${options.topic}`, async () => {
       const existing = await admin.metadata({ topics: [options.topic], forceUpdate: true }).catch(() => undefined);
       if (!existing?.topics.get(options.topic)) {
-        await admin
-          .createTopics({ topics: [options.topic], partitions: brokers.length, replicas: Math.min(3, brokers.length) })
-          .catch((error: unknown) => {
-            if (!isTopicAlreadyExists(error)) throw error;
-          });
+        await retryWhileTransient(deadline, () =>
+          admin
+            .createTopics({ topics: [options.topic], partitions: brokers.length, replicas: Math.min(3, brokers.length) })
+            .then(() => undefined)
+            .catch((error: unknown) => {
+              if (!isTopicAlreadyExists(error)) throw error;
+            }),
+        );
       }
       while (Date.now() < deadline) {
         const md = await admin.metadata({ topics: [options.topic], forceUpdate: true }).catch(() => undefined);
