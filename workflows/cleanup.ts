@@ -25,18 +25,47 @@ export interface PortCleanupReport {
   leftovers: Leftover[];
 }
 
+/** The cloud accepted these deletions; waiting to see them gone failed (deadline, or the look failed). */
+class StillDeleting extends Error {
+  constructor(
+    readonly ids: string[],
+    cause: unknown,
+  ) {
+    super(errorMessage(cause));
+  }
+}
+
+async function stillDeletingOnFailure(ids: string[], wait: () => Promise<unknown>): Promise<void> {
+  try {
+    await wait();
+  } catch (err) {
+    throw new StillDeleting(ids, err);
+  }
+}
+
+/**
+ * The leftover fields of a failed removal step (here and in the teardown): ids of deletions the cloud accepted but
+ * the run did not see finish are added and marked `deleting`; any other failure leaves the known ids as they are.
+ */
+export function failedStep(known: string[], err: unknown): Pick<Leftover, 'ids' | 'error'> & { deleting?: true } {
+  if (!(err instanceof StillDeleting)) return { ids: known, error: errorMessage(err) };
+  return { ids: [...new Set([...known, ...err.ids])], error: `deletion accepted, still deleting when the run stopped waiting: ${err.message}`, deleting: true };
+}
+
 /** Deletes the run's endpoints of one port and waits until they are gone. */
 export async function deleteEndpoints(undo: OtcProxy, args: PortCleanupArgs, t: Polling): Promise<string[]> {
   const schedule = { ...t, deadlineMs: t.compensationDeadlineMs };
   const r = await undo.deletePortEndpoints.executeWithOptions({ summary: `delete endpoint of port ${args.portId}` }, [args]);
   const known = [...new Set([...(args.knownEndpointIds ?? []), ...r.ids])];
   if (r.ids.length > 0) {
-    await pollUntil({
-      what: `endpoint of port ${args.portId} deleted`,
-      schedule,
-      check: () => undo.portEndpointsRemaining.executeWithOptions({ summary: `endpoint of port ${args.portId} gone?` }, [{ ...args, knownEndpointIds: known }]),
-      evaluate: (x) => (x.remaining.length === 0 ? { done: true, value: x } : { done: false }),
-    });
+    await stillDeletingOnFailure(r.ids, () =>
+      pollUntil({
+        what: `endpoint of port ${args.portId} deleted`,
+        schedule,
+        check: () => undo.portEndpointsRemaining.executeWithOptions({ summary: `endpoint of port ${args.portId} gone?` }, [{ ...args, knownEndpointIds: known }]),
+        evaluate: (x) => (x.remaining.length === 0 ? { done: true, value: x } : { done: false }),
+      }),
+    );
   }
   return r.ids;
 }
@@ -47,12 +76,14 @@ export async function deleteServices(undo: OtcProxy, args: PortCleanupArgs, t: P
   const r = await undo.deletePortServices.executeWithOptions({ summary: `delete endpoint service of port ${args.portId}` }, [args]);
   const known = [...new Set([...(args.knownServiceIds ?? []), ...r.ids])];
   if (r.ids.length > 0) {
-    await pollUntil({
-      what: `endpoint service of port ${args.portId} deleted`,
-      schedule,
-      check: () => undo.portServicesRemaining.executeWithOptions({ summary: `endpoint service of port ${args.portId} gone?` }, [{ ...args, knownServiceIds: known }]),
-      evaluate: (x) => (x.remaining.length === 0 ? { done: true, value: x } : { done: false }),
-    });
+    await stillDeletingOnFailure(r.ids, () =>
+      pollUntil({
+        what: `endpoint service of port ${args.portId} deleted`,
+        schedule,
+        check: () => undo.portServicesRemaining.executeWithOptions({ summary: `endpoint service of port ${args.portId} gone?` }, [{ ...args, knownServiceIds: known }]),
+        evaluate: (x) => (x.remaining.length === 0 ? { done: true, value: x } : { done: false }),
+      }),
+    );
   }
   return r.ids;
 }
@@ -78,7 +109,8 @@ export async function removePortResources(
   try {
     if (o.endpoints !== false) report.endpoints = await deleteEndpoints(undo, args, t);
   } catch (err) {
-    report.leftovers.push({ kind: 'endpoint', ids: knownEps, what: endpoints(knownEps), error: errorMessage(err) });
+    const f = failedStep(knownEps, err);
+    report.leftovers.push({ kind: 'endpoint', what: endpoints(f.ids), ...f });
     if (o.services !== false && knownSvcs.length > 0) {
       report.leftovers.push({ kind: 'endpoint-service', ids: knownSvcs, what: services(knownSvcs), error: 'not deleted: the endpoints of its port could not be removed' });
     }
@@ -88,7 +120,8 @@ export async function removePortResources(
   try {
     report.services = await deleteServices(undo, args, t);
   } catch (err) {
-    report.leftovers.push({ kind: 'endpoint-service', ids: knownSvcs, what: services(knownSvcs), error: errorMessage(err) });
+    const f = failedStep(knownSvcs, err);
+    report.leftovers.push({ kind: 'endpoint-service', what: services(f.ids), ...f });
   }
   return report;
 }

@@ -26,6 +26,11 @@ export interface Leftover {
   ids: string[];
   what: string;
   error: string;
+  /**
+   * The cloud accepted the deletion, but the run stopped waiting before it was seen gone (its deadline): the
+   * resource was still `deleting` when reported and will most likely vanish on its own; a teardown confirms it.
+   */
+  deleting?: true;
 }
 
 /** What a compensation did: removed/restored (`undone`), left because it existed before the run (`kept`), left over. */

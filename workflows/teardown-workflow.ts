@@ -19,7 +19,7 @@
  */
 import { ApplicationFailure, CancellationScope, log, setHandler } from '@temporalio/workflow';
 import type { AccessSnapshot, DiscoveredEndpoint } from '../activities/discovery.js';
-import { deleteEndpoints, deleteServices } from './cleanup.js';
+import { deleteEndpoints, deleteServices, failedStep } from './cleanup.js';
 import type { Leftover } from './definitions.js';
 import { ErrorTypes } from './errors.js';
 import { settleInDoubt } from './in-doubt.js';
@@ -51,7 +51,7 @@ export async function teardownCrossVpcAccess(raw: unknown): Promise<TeardownResu
     try {
       await fn();
     } catch (err) {
-      leftovers.push({ kind, ids, what, error: errorMessage(err) });
+      leftovers.push({ kind, what, ...failedStep(ids, err) });
     }
   };
 
