@@ -265,11 +265,9 @@ describe('the docker-compose stack without Docker: temporal-server on PostgreSQL
     await expectVerifiedInTheCloud(sandbox, run);
   });
 
-  // KNOWN BUG, off unless CROSSVPC_KNOWN_BUGS=1 (reported with issue 14; activities/ belongs to issue 10):
-  // when the cloud commits a create of the dead worker AFTER the retry's find (API slower than the heartbeat
-  // timeout), ensureEndpoint creates a second endpoint for the port and nothing removes the first: the
-  // access ends verified with an extra accepted, forwarding endpoint carrying its tags.
-  it.skipIf(process.env.CROSSVPC_KNOWN_BUGS !== '1')('a create still running in the cloud when its worker dies leaves no second endpoint', async () => {
+  // Once a bug (reported with issue 14): when the cloud committed a create of the dead worker AFTER the retry's
+  // find, a second endpoint stayed. Fixed by the reconcile after every create (issue 10): one endpoint per port.
+  it('a create still running in the cloud when its worker dies leaves no second endpoint', async () => {
     const temporalEnv = { address: stack.server.address, namespace: stack.namespace, taskQueue: TASK_QUEUE };
     const alive = workers.filter((w) => w.alive());
     while (alive.length < 2) {
