@@ -29,6 +29,7 @@ import {
   type TeardownResult,
 } from '../../workflows/ops-input.js';
 import { CrossVpcInstanceId, CrossVpcPhase } from '../../workflows/search-attributes.js';
+import { ErrorTypes } from '../../workflows/errors.js';
 import { PLAN_WORKFLOW_TYPE, planWorkflowId, type AccessPlan } from '../../workflows/plan.js';
 import { awaitAccessOutcome, startOrJoinAccess, temporalEnv, type ProvisionOutcome } from '../temporal/access-client.js';
 import { NamespaceSetupError, setupNamespace, type NamespaceSetupResult } from '../temporal/namespace-setup.js';
@@ -415,7 +416,13 @@ export class CrossVpcClient {
     const input = parsed.input;
     const workflowId = verifyWorkflowId(input.instanceId);
     const r = await this.runOnce<ReverifyResult>(REVERIFY_WORKFLOW_TYPE, workflowId, input.instanceId, input, { ...options, wait: options.wait !== false }, `Re-verify cross-VPC access to Kafka ${input.instanceId}${input.heal ? ' (heal drift)' : ''}`);
-    return { ...r, instanceId: input.instanceId };
+    // An unhealthy access fails the run with AccessUnhealthy (red in the UI and schedules); its report is the result.
+    const { details, ...rest } = r;
+    if (r.status === 'failed' && r.error?.type === ErrorTypes.AccessUnhealthy && details?.[0]) {
+      const { error: _unhealthy, ...base } = rest;
+      return { ...base, status: 'completed', result: details[0] as ReverifyResult, instanceId: input.instanceId };
+    }
+    return { ...rest, instanceId: input.instanceId };
   }
 
   // ---- namespace setup --------------------------------------------------------------------------------
@@ -458,7 +465,7 @@ export class CrossVpcClient {
     input: unknown,
     options: { wait?: boolean; taskQueue?: string },
     summary: string,
-  ): Promise<{ status: 'completed' | 'failed' | 'started'; workflowId: string; runId: string; result?: R; error?: { type: string; message: string } }> {
+  ): Promise<{ status: 'completed' | 'failed' | 'started'; workflowId: string; runId: string; result?: R; error?: { type: string; message: string }; details?: unknown[] }> {
     let handle;
     try {
       handle = await this.temporal.workflow.start(type, {
@@ -482,7 +489,8 @@ export class CrossVpcClient {
       if (!(err instanceof WorkflowFailedError)) throw this.err(err, `workflow ${workflowId}`);
       const cause = err.cause;
       const type = cause instanceof ApplicationFailure ? (cause.type ?? 'Error') : cause instanceof CancelledFailure ? 'Cancelled' : (cause?.name ?? 'Error');
-      return { status: 'failed', workflowId, runId, error: { type, message: cause?.message ?? err.message } };
+      const details = cause instanceof ApplicationFailure && cause.details?.length ? { details: [...cause.details] } : {};
+      return { status: 'failed', workflowId, runId, error: { type, message: cause?.message ?? err.message }, ...details };
     }
   }
 
