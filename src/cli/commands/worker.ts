@@ -5,7 +5,8 @@
  * and needs no cloud credentials (`--only verify` inside the client network; secrets from
  * CROSSVPC_SECRET_<REF>_USERNAME/_PASSWORD/_CA_FILE). Stops gracefully on SIGINT/SIGTERM.
  */
-import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { createLogger } from '../../../worker/logging.js';
 import { NamespaceSetupError, searchAttributeFix, setupNamespace } from '../../temporal/namespace-setup.js';
 import { z } from 'zod';
 import { ConfigError, loadConfig } from '../../config/env-config.js';
@@ -26,6 +27,7 @@ const spec = {
     rate: { type: 'string', value: 'N', description: 'at most N activities per second on the task queue (default unlimited)' },
     'wait-for-namespace': { type: 'boolean', description: 'when the namespace does not exist, say so and wait for it (default: exit 2 with the fix)' },
     'no-setup': { type: 'boolean', description: 'do not register missing search attributes at start, only check them (exit 2 when missing)' },
+    'log-format': { type: 'string', value: 'json|text', description: 'text (default): readable lines; json: one JSON object per line with access, instance, port, workflow and run ids, never a secret' },
     ...HELP_FLAG,
   },
   env: {
@@ -47,6 +49,7 @@ const spec = {
         .optional(),
       'wait-for-namespace': flag.bool,
       'no-setup': flag.bool,
+      'log-format': z.enum(['json', 'text'], { error: '--log-format must be json or text' }).default('text'),
       help: flag.bool,
     })
     .strict(),
@@ -78,11 +81,14 @@ export async function run(argv: string[]): Promise<number> {
     return ExitCode.Usage;
   }
   const taskQueue = args['task-queue'] ?? temporal.taskQueue;
+  const logger = createLogger(args['log-format']);
+  // The worker's own lines: `crossvpc worker: …` in text, a log entry (component crossvpc-worker) in json.
   const say = (line: string): void => {
-    process.stderr.write(`crossvpc worker: ${line}\n`);
+    if (args['log-format'] === 'json') logger.info(line, { component: 'crossvpc-worker' });
+    else process.stderr.write(`crossvpc worker: ${line}\n`);
   };
   try {
-    Runtime.install({ logger: new DefaultLogger('INFO'), shutdownSignals: ['SIGINT', 'SIGTERM'] });
+    Runtime.install({ logger, shutdownSignals: ['SIGINT', 'SIGTERM'] });
   } catch {
     // a Runtime is already installed in this process
   }
