@@ -43,6 +43,7 @@ import { parseReverifyInput, type Drift, type Health, type ReverifyInput, type R
 import { deleteEndpoints } from './cleanup.js';
 import { provisionPortEndpoint } from './port-workflow.js';
 import { otcProxies, verifyProxy } from './proxies.js';
+import { accessMetrics } from './metrics.js';
 import { errorMessage } from './saga.js';
 import { CrossVpcHealth, CrossVpcInstanceId, CrossVpcPhase } from './search-attributes.js';
 
@@ -308,6 +309,7 @@ export const ACCESS_UNHEALTHY_PATCH = 'access-unhealthy-fails-run';
 
 /** The report of a healthy access is the result; an unhealthy one fails the run with `AccessUnhealthy`. */
 function settle(r: ReverifyResult): ReverifyResult {
+  accessMetrics.checked(r.instanceId, r.health);
   if (r.health === 'healthy' || !patched(ACCESS_UNHEALTHY_PATCH)) return r;
   const kinds = [...new Set(r.drifts.map((d) => d.kind))].join(', ');
   throw ApplicationFailure.create({

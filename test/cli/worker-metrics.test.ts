@@ -1,0 +1,102 @@
+/**
+ * `crossvpc worker --metrics-port`: a real worker process, configured from the sandbox's ready line.
+ * /healthz answers while it waits for its namespace and /readyz says 503 (nothing polls yet); once the
+ * namespace exists and both workers poll, /readyz is 200 with every queue "polling". After one provisioning,
+ * /metrics carries the runtime's own metrics and the product's: the access counted once (started and ended
+ * unverified), phase durations, and cloud API calls whose counts by service and status equal the sandbox's
+ * own call log.
+ */
+import { randomUUID } from 'node:crypto';
+import { Client } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time.js';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { CrossVpcClient } from '../../src/client/index.js';
+import { sandboxEnv } from '../../src/cli/dev/stack.js';
+import { defaultRequest, eventually, admin, type Suite } from '../workflow/support.js';
+import { cliBackground, startCliSuite } from './support.js';
+
+/** `name{labels} value` lines of one metric family, labels parsed. */
+function samples(text: string, name: string): { labels: Record<string, string>; value: number }[] {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
+    .map((l) => {
+      const m = /^([^{ ]+)(?:\{(.*)\})? (\S+)$/.exec(l);
+      const labels = Object.fromEntries([...(m?.[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1] ?? '', x[2] ?? '']));
+      return { labels, value: Number(m?.[3]) };
+    });
+}
+const sum = (xs: { value: number }[]): number => xs.reduce((a, x) => a + x.value, 0);
+
+describe('crossvpc worker --metrics-port', () => {
+  let suite: Suite;
+  beforeAll(async () => {
+    suite = await startCliSuite({ kafka: false });
+  });
+  afterAll(async () => {
+    await suite?.stop();
+  });
+
+  it('/healthz, /readyz before and after polling, and /metrics after a provisioning agree with the sandbox', async () => {
+    const ns = `metrics-${randomUUID().slice(0, 8)}`;
+    const tq = `metrics-${process.pid}`;
+    const env = sandboxEnv(suite.sandbox.ready, { address: inject('temporalAddress'), namespace: ns, taskQueue: tq });
+    const worker = cliBackground(['worker', '--wait-for-namespace', '--metrics-port', '0'], tq, env);
+    try {
+      const line = await worker.stderrLine(/metrics on http:\/\/127\.0\.0\.1:\d+\/metrics/, 30_000);
+      const base = /(http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(line)?.[1] ?? '';
+      await worker.stderrLine(/does not exist/, 30_000);
+
+      const health = await fetch(`${base}/healthz`);
+      expect(health.status).toBe(200);
+      const notReady = await fetch(`${base}/readyz`);
+      expect(notReady.status).toBe(503);
+      expect(((await notReady.json()) as { ready: boolean }).ready).toBe(false);
+      expect((await fetch(`${base}/nothing`)).status).toBe(404);
+
+      await suite.env.connection.workflowService.registerNamespace({ namespace: ns, workflowExecutionRetentionPeriod: msToTs('1 day') });
+      const ready = await eventually(async () => {
+        const r = await fetch(`${base}/readyz`);
+        return r.status === 200 ? ((await r.json()) as { ready: boolean; checks: Record<string, string> }) : undefined;
+      }, 60_000, '/readyz 200');
+      expect(ready.ready).toBe(true);
+      expect(Object.keys(ready.checks).sort()).toEqual([`main:activity:${tq}`, `main:workflow:${tq}`, `verify:activity:${tq}-verify`]);
+      expect(Object.values(ready.checks)).toEqual(['polling', 'polling', 'polling']);
+
+      // One provisioning in that namespace (verification off): unverified.
+      await admin(suite, 'DELETE', '/admin/calls');
+      const cv = CrossVpcClient.fromClient(new Client({ connection: suite.env.connection, namespace: ns }), { taskQueue: tq });
+      const request = defaultRequest(suite, { verify: { enabled: false } });
+      const started = await eventually(() => cv.startAccess(request).catch(() => undefined), 30_000, 'start (search attributes of the new namespace)');
+      expect((await cv.waitForOutcome(started.instanceId)).result?.status).toBe('unverified');
+
+      const calls = await admin<{ total: number; counts: Record<string, Record<string, number>> }>(suite, 'GET', '/admin/calls?limit=1');
+      // Metrics are exported periodically: wait until the cloud calls seen equal the call log's total.
+      const text = await eventually(async () => {
+        const t = await (await fetch(`${base}/metrics`)).text();
+        return sum(samples(t, 'crossvpc_cloud_api_calls_total')) === calls.total && sum(samples(t, 'crossvpc_accesses_ended_total')) === 1 ? t : undefined;
+      }, 30_000, 'metrics caught up');
+      expect(text).toMatch(/^temporal_/m); // the runtime's own metrics
+      expect(samples(text, 'crossvpc_accesses_started_total').map((s) => [s.labels.namespace, s.value])).toEqual([[ns, 1]]);
+      expect(samples(text, 'crossvpc_accesses_ended_total').map((s) => [s.labels.outcome, s.value])).toEqual([['unverified', 1]]);
+      const phases = new Set(samples(text, 'crossvpc_phase_duration_seconds_count').map((s) => s.labels.phase));
+      for (const p of ['reading-instance', 'provisioning-endpoints', 'updating-listeners']) expect(phases.has(p), `phase ${p}`).toBe(true);
+      // Calls by service and status: the product's count equals the sandbox's call log.
+      const ours: Record<string, number> = {};
+      for (const s of samples(text, 'crossvpc_cloud_api_calls_total')) ours[`${s.labels.service}:${s.labels.status}`] = (ours[`${s.labels.service}:${s.labels.status}`] ?? 0) + s.value;
+      const theirs: Record<string, number> = {};
+      for (const [op, byStatus] of Object.entries(calls.counts)) for (const [st, n] of Object.entries(byStatus)) theirs[`${op.split('.')[0]}:${st}`] = (theirs[`${op.split('.')[0]}:${st}`] ?? 0) + n;
+      expect(ours).toEqual(theirs);
+      expect(sum(samples(text, 'crossvpc_cloud_api_call_duration_seconds_count'))).toBe(calls.total);
+      // Bounded labels: no resource id anywhere in the product's label values but the health gauge's instance_id.
+      const ids = [request.instanceId, request.clientVpcId, request.clientSubnetId, ...suite.sandbox.ready.accounts.map((a) => a.projectId)];
+      const productLines = text.split('\n').filter((l) => l.startsWith('crossvpc_') && !l.startsWith('crossvpc_access_health'));
+      for (const id of ids) expect(productLines.some((l) => l.includes(id)), `a label carries ${id}`).toBe(false);
+      console.log(`metrics scrape: ${text.length} bytes, ${text.split('\n').filter((l) => l && !l.startsWith('#')).length} samples`);
+    } finally {
+      worker.stop();
+      const end = await worker.done;
+      expect(end.code, end.stderr).toBe(0);
+    }
+  });
+});
