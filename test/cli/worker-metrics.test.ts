@@ -4,9 +4,15 @@
  * namespace exists and both workers poll, /readyz is 200 with every queue "polling". After one provisioning,
  * /metrics carries the runtime's own metrics and the product's: the access counted once (started and ended
  * unverified), phase durations, and cloud API calls whose counts by service and status equal the sandbox's
- * own call log.
+ * own call log. A real Prometheus (Debian `prometheus`, installed by scripts/ensure-tools.sh) scrapes the
+ * worker every second meanwhile; the same figures are read back through its HTTP API.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -28,6 +34,39 @@ function samples(text: string, name: string): { labels: Record<string, string>; 
 }
 const sum = (xs: { value: number }[]): number => xs.reduce((a, x) => a + x.value, 0);
 
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** Debian's prometheus (PROMETHEUS or on PATH) scraping `target` (host:port) every second, on loopback. */
+async function startPrometheus(target: string): Promise<{ url: string; query(q: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]>; stop(): void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'crossvpc-prom-'));
+  writeFileSync(join(dir, 'prometheus.yml'), `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: crossvpc-worker\n    static_configs:\n      - targets: ['${target}']\n`);
+  const port = await freePort();
+  const bin = process.env.PROMETHEUS || 'prometheus';
+  const child: ChildProcess = spawn(bin, [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+  const spawned = new Promise<void>((resolve, reject) => child.once('error', (e) => reject(new Error(`${bin} could not start (scripts/ensure-tools.sh installs Debian prometheus): ${e.message}`))).once('spawn', () => resolve()));
+  await spawned;
+  const url = `http://127.0.0.1:${port}`;
+  await eventually(async () => (await fetch(`${url}/-/ready`).catch(() => undefined))?.ok, 30_000, 'prometheus ready');
+  return {
+    url,
+    async query(q) {
+      const r = (await (await fetch(`${url}/api/v1/query?query=${encodeURIComponent(q)}`)).json()) as { status: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+      if (r.status !== 'success') throw new Error(`prometheus query ${q}: ${JSON.stringify(r)}`);
+      return r.data.result;
+    },
+    stop() {
+      child.kill('SIGTERM');
+      child.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    },
+  };
+}
+
 describe('crossvpc worker --metrics-port', () => {
   let suite: Suite;
   beforeAll(async () => {
@@ -37,11 +76,12 @@ describe('crossvpc worker --metrics-port', () => {
     await suite?.stop();
   });
 
-  it('/healthz, /readyz before and after polling, and /metrics after a provisioning agree with the sandbox', async () => {
+  it('/healthz, /readyz before and after polling; /metrics after a provisioning, scraped by a real Prometheus, agrees with the sandbox', async () => {
     const ns = `metrics-${randomUUID().slice(0, 8)}`;
     const tq = `metrics-${process.pid}`;
     const env = sandboxEnv(suite.sandbox.ready, { address: inject('temporalAddress'), namespace: ns, taskQueue: tq });
     const worker = cliBackground(['worker', '--wait-for-namespace', '--metrics-port', '0'], tq, env);
+    let prometheus: Awaited<ReturnType<typeof startPrometheus>> | undefined;
     try {
       const line = await worker.stderrLine(/metrics on http:\/\/127\.0\.0\.1:\d+\/metrics/, 30_000);
       const base = /(http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(line)?.[1] ?? '';
@@ -54,6 +94,7 @@ describe('crossvpc worker --metrics-port', () => {
       expect(((await notReady.json()) as { ready: boolean }).ready).toBe(false);
       expect((await fetch(`${base}/nothing`)).status).toBe(404);
 
+      prometheus = await startPrometheus(base.replace('http://', ''));
       await suite.env.connection.workflowService.registerNamespace({ namespace: ns, workflowExecutionRetentionPeriod: msToTs('1 day') });
       const ready = await eventually(async () => {
         const r = await fetch(`${base}/readyz`);
@@ -92,8 +133,24 @@ describe('crossvpc worker --metrics-port', () => {
       const ids = [request.instanceId, request.clientVpcId, request.clientSubnetId, ...suite.sandbox.ready.accounts.map((a) => a.projectId)];
       const productLines = text.split('\n').filter((l) => l.startsWith('crossvpc_') && !l.startsWith('crossvpc_access_health'));
       for (const id of ids) expect(productLines.some((l) => l.includes(id)), `a label carries ${id}`).toBe(false);
+
+      // The same, read back through Prometheus (it scraped the worker during the provisioning).
+      const prom = prometheus;
+      if (!prom) throw new Error('prometheus not started');
+      const byServiceStatus = await eventually(async () => {
+        const r = await prom.query('sum by (service, status) (crossvpc_cloud_api_calls_total)');
+        const m = Object.fromEntries(r.map((x) => [`${x.metric.service}:${x.metric.status}`, Number(x.value[1])]));
+        return sum(Object.values(m).map((value) => ({ value }))) === calls.total ? m : undefined;
+      }, 30_000, 'prometheus has the cloud calls');
+      expect(byServiceStatus).toEqual(theirs);
+      const startedProm = await prom.query(`crossvpc_accesses_started_total{namespace="${ns}"}`);
+      expect(startedProm.map((x) => Number(x.value[1]))).toEqual([1]);
+      const endedProm = await prom.query(`crossvpc_accesses_ended_total{namespace="${ns}"}`);
+      expect(endedProm.map((x) => [x.metric.outcome, Number(x.value[1])])).toEqual([['unverified', 1]]);
+      expect((await prom.query('up{job="crossvpc-worker"}')).map((x) => x.value[1])).toEqual(['1']);
       console.log(`metrics scrape: ${text.length} bytes, ${text.split('\n').filter((l) => l && !l.startsWith('#')).length} samples`);
     } finally {
+      prometheus?.stop();
       worker.stop();
       const end = await worker.done;
       expect(end.code, end.stderr).toBe(0);
