@@ -13,7 +13,7 @@ import { defaultScenario } from '../../src/sandbox/scenario/default-scenario.js'
 import type { ScenarioInput } from '../../src/sandbox/scenario/schema.js';
 import { defaultIdentity } from '../../src/temporal/identity.js';
 import { cli } from '../cli/support.js';
-import { defaultRequest, eventually, FAST_TIMEOUTS, resources, startSuite, withWorkers, type Suite } from './support.js';
+import { defaultRequest, eventually, FAST_TIMEOUTS, resources, saveHistory, startSuite, withWorkers, type Suite } from './support.js';
 
 const NO_VERIFY = { enabled: false };
 
@@ -55,6 +55,7 @@ describe('list and history of accesses, with the identity of each caller', () =>
       await atGate(a);
       await bob.approve(a);
       expect((await alice.waitForOutcome(a)).result?.status).toBe('unverified');
+      await saveHistory(alice.temporal.workflow.getHandle(`crossvpc-${a}`), 'approval-approved');
       const check = await erin.verify({ instanceId: a, heal: true, verify: NO_VERIFY, timeouts: FAST_TIMEOUTS });
       expect(check.result?.health).toBe('healthy');
 
