@@ -111,15 +111,19 @@ describe('crossvpc worker --metrics-port', () => {
       const started = await eventually(() => cv.startAccess(request).catch(() => undefined), 30_000, 'start (search attributes of the new namespace)');
       expect((await cv.waitForOutcome(started.instanceId)).result?.status).toBe('unverified');
 
+      // One re-verification (control plane only): healthy, exported per instance.
+      expect((await cv.verify({ instanceId: request.instanceId, verify: { enabled: false } })).result?.health).toBe('healthy');
       const calls = await admin<{ total: number; counts: Record<string, Record<string, number>> }>(suite, 'GET', '/admin/calls?limit=1');
       // Metrics are exported periodically: wait until the cloud calls seen equal the call log's total.
       const text = await eventually(async () => {
         const t = await (await fetch(`${base}/metrics`)).text();
-        return sum(samples(t, 'crossvpc_cloud_api_calls_total')) === calls.total && sum(samples(t, 'crossvpc_accesses_ended_total')) === 1 ? t : undefined;
+        return sum(samples(t, 'crossvpc_cloud_api_calls_total')) === calls.total && sum(samples(t, 'crossvpc_accesses_ended_total')) === 1 && sum(samples(t, 'crossvpc_reverify_checks_total')) === 1 ? t : undefined;
       }, 30_000, 'metrics caught up');
       expect(text).toMatch(/^temporal_/m); // the runtime's own metrics
       expect(samples(text, 'crossvpc_accesses_started_total').map((s) => [s.labels.namespace, s.value])).toEqual([[ns, 1]]);
       expect(samples(text, 'crossvpc_accesses_ended_total').map((s) => [s.labels.outcome, s.value])).toEqual([['unverified', 1]]);
+      expect(samples(text, 'crossvpc_reverify_checks_total').map((s) => [s.labels.health, s.value])).toEqual([['healthy', 1]]);
+      expect(samples(text, 'crossvpc_access_health').map((s) => [s.labels.instance_id, s.value])).toEqual([[request.instanceId, 0]]);
       const phases = new Set(samples(text, 'crossvpc_phase_duration_seconds_count').map((s) => s.labels.phase));
       for (const p of ['reading-instance', 'provisioning-endpoints', 'updating-listeners']) expect(phases.has(p), `phase ${p}`).toBe(true);
       // Calls by service and status: the product's count equals the sandbox's call log.
@@ -148,7 +152,9 @@ describe('crossvpc worker --metrics-port', () => {
       const endedProm = await prom.query(`crossvpc_accesses_ended_total{namespace="${ns}"}`);
       expect(endedProm.map((x) => [x.metric.outcome, Number(x.value[1])])).toEqual([['unverified', 1]]);
       expect((await prom.query('up{job="crossvpc-worker"}')).map((x) => x.value[1])).toEqual(['1']);
-      console.log(`metrics scrape: ${text.length} bytes, ${text.split('\n').filter((l) => l && !l.startsWith('#')).length} samples`);
+      const sampleLines = text.split('\n').filter((l) => l && !l.startsWith('#'));
+      const product = sampleLines.filter((l) => l.startsWith('crossvpc_'));
+      console.log(`metrics scrape: ${text.length} bytes, ${sampleLines.length} samples (${product.length} crossvpc_*, ${product.join('\n').length} bytes of them)`);
     } finally {
       prometheus?.stop();
       worker.stop();
