@@ -41,4 +41,9 @@ ENTRYPOINT ["node", "src/cli/crossvpc.mjs", "sandbox"]
 
 FROM base AS worker
 USER node
+# Prometheus /metrics, /healthz, /readyz (docs/operations.md "Metrics and health"); healthy = ready (polling).
+EXPOSE 9464
+HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:9464/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "src/cli/crossvpc.mjs", "worker"]
+CMD ["--metrics-port", "9464", "--metrics-host", "0.0.0.0"]

@@ -5,9 +5,10 @@
 #   Kafka jars   : tools/kafka/pom.xml (pinned) copied by Maven into .tools/kafka/libs
 #   compose-check: tools/compose-check (Go, compose-go pinned in go.mod) built into .tools/compose-check
 #   gotc-check   : test/go (Go, gophertelekomcloud pinned in go.mod/go.sum) built into .tools/gotc-check
+#   prometheus   : Debian `prometheus` (apt-get install when missing and root; the metrics test scrapes with it)
 #   Temporal server + PostgreSQL of the production-shaped stack: scripts/ensure-temporal-server.sh
 #                  (go install of tools/temporal-server/version into .tools/temporal-server/<version>, ~4 min once)
-# SKIP_TEMPORAL=1 / SKIP_KAFKA=1 / SKIP_COMPOSE_CHECK=1 / SKIP_GOTC_CHECK=1 / SKIP_TEMPORAL_SERVER=1 leave one out
+# SKIP_TEMPORAL=1 / SKIP_KAFKA=1 / SKIP_COMPOSE_CHECK=1 / SKIP_GOTC_CHECK=1 / SKIP_TEMPORAL_SERVER=1 / SKIP_PROMETHEUS=1 leave one out
 # (the Docker images and `npm start` use them).
 # Prints the resolved paths as KEY=VALUE lines on stdout (read by scripts and CI).
 set -euo pipefail
@@ -87,6 +88,17 @@ if [ "${SKIP_COMPOSE_CHECK:-}" != "1" ] && command -v go >/dev/null 2>&1; then
 fi
 if [ "${SKIP_GOTC_CHECK:-}" != "1" ] && command -v go >/dev/null 2>&1; then
   echo "GOTC_CHECK=$(resolve_gotc_check)"
+fi
+resolve_prometheus() {
+  if command -v prometheus >/dev/null 2>&1; then command -v prometheus; return; fi
+  if [ "$(id -u)" != "0" ]; then echo "prometheus is not installed and this is not root: apt-get install prometheus" >&2; return 1; fi
+  echo "installing Debian prometheus (apt-get)" >&2
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus) >&2
+  command -v prometheus
+}
+if [ "${SKIP_PROMETHEUS:-}" != "1" ]; then
+  # Not fatal: only test/cli/worker-metrics.test.ts needs it (and says so).
+  if p="$(resolve_prometheus)"; then echo "PROMETHEUS=$p"; else echo "prometheus could not be installed; test/cli/worker-metrics.test.ts will fail" >&2; fi
 fi
 if [ "${SKIP_TEMPORAL_SERVER:-}" != "1" ] && command -v go >/dev/null 2>&1; then
   # Its own KEY=VALUE lines (TEMPORAL_SERVER=…, POSTGRES_BINDIR=…). A failure is not fatal here: only the

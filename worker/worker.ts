@@ -13,6 +13,7 @@ import { credentialSet, type AppConfig } from '../src/config/env-config.js';
 import { createOtcClients, type CreateOtcClientsOptions } from '../src/otc/otc-clients.js';
 import { currentWorkflowBundle } from '../src/devtools/build-state.js';
 import { verifyTaskQueue } from '../workflows/task-queues.js';
+import { activityLogIds } from './logging.js';
 
 /** The workflow bundle entry, as a file path (works from .ts sources under tsx and from compiled .js). */
 export const workflowsPath = fileURLToPath(new URL(`../workflows/index${extname(import.meta.url) || '.ts'}`, import.meta.url));
@@ -109,6 +110,8 @@ export async function createCrossVpcWorkers(o: CrossVpcWorkerOptions): Promise<C
     namespace: o.namespace ?? 'default',
     shutdownGraceTime: o.shutdownGraceTime ?? '30s',
     ...(o.identity ? { identity: o.identity } : {}),
+    // instanceId / portId of each activity's input on its log entries (worker/logging.ts).
+    interceptors: { activity: [activityLogIds] },
   };
   const workers: CrossVpcWorkers = {
     async run() {

@@ -5,6 +5,7 @@
  */
 import { setCurrentDetails, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import { ACCESS_REPORT_MEMO, type AccessPhase, type AccessProgress, type PortProgressEntry, type UndoReport } from './definitions.js';
+import { accessMetrics } from './metrics.js';
 import { CrossVpcInstanceId, CrossVpcPhase } from './search-attributes.js';
 
 const CLOSED: readonly AccessPhase[] = ['verified', 'unverified', 'rolled_back', 'failed'];
@@ -12,11 +13,21 @@ const CLOSED: readonly AccessPhase[] = ['verified', 'unverified', 'rolled_back',
 export class AccessProgressTracker {
   readonly state: AccessProgress;
 
+  /** When the current phase began (workflow time). */
+  private since = Date.now();
+
   constructor(instanceId: string) {
     this.state = { instanceId, phase: 'validating', ports: [], awaitingApproval: false };
+    accessMetrics.started();
   }
 
   phase(p: AccessPhase): void {
+    const now = Date.now();
+    if (p !== this.state.phase) {
+      accessMetrics.phase(this.state.phase, (now - this.since) / 1000);
+      this.since = now;
+    }
+    if (CLOSED.includes(p) && !CLOSED.includes(this.state.phase)) accessMetrics.ended(p);
     this.state.phase = p;
     if (p !== 'waiting-for-lock') delete this.state.waitingFor;
     upsertSearchAttributes([
@@ -51,6 +62,7 @@ export class AccessProgressTracker {
     this.state.undone = report.undone;
     this.state.kept = report.kept;
     this.state.leftovers = report.leftovers;
+    accessMetrics.leftovers(report.leftovers.length);
     if (advertisedAfter) this.state.advertisedAfter = advertisedAfter;
     this.render();
   }

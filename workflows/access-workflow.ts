@@ -352,7 +352,7 @@ export async function provisionCrossVpcAccess(raw: unknown): Promise<AccessResul
         : ApplicationFailure.create({ type: failureType(err) ?? 'Error', nonRetryable: true, message: `${failedStep} failed: ${cause}; nothing was created` });
     }
     progress.phase('compensating');
-    log.warn('provisioning failed; compensating', { failedStep, cause, steps: undoSteps.pending() });
+    log.warn('provisioning failed; compensating', { instanceId, failedStep, cause, steps: undoSteps.pending() });
     const report = await CancellationScope.nonCancellable(() => undoSteps.compensate());
     progress.undo(report);
     const d = details(report.leftovers.length ? 'failed' : 'rolled_back', cause, err, report);

@@ -52,6 +52,12 @@ export const ErrorTypes = {
   TeardownIncomplete: 'TeardownIncomplete',
   /** Verification failed and `verify.onFailure = keep`: resources kept. */
   VerificationFailedKept: 'VerificationFailedKept',
+  /**
+   * A re-verification found the access drifted or broken and did not heal it: the run fails with this type
+   * (non-retryable) so the Temporal UI, the schedule's recent actions and Temporal's failure metrics show it.
+   * details[0] is the full report (`ReverifyResult`); the typed client turns it back into a result.
+   */
+  AccessUnhealthy: 'AccessUnhealthy',
   /** Client-side outcome types (not thrown by workflows). */
   Unverified: 'Unverified',
   Cancelled: 'Cancelled',

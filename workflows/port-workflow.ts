@@ -194,7 +194,7 @@ export async function provisionPortEndpoint(raw: unknown): Promise<PortResult> {
       });
     }
     progress.phase('rolled_back');
-    log.info('port rolled back', { portId, undone: report.undone, kept: report.kept });
+    log.info('port rolled back', { instanceId, portId, undone: report.undone, kept: report.kept });
     if (cancelled) throw err;
     throw ApplicationFailure.create({
       type: ErrorTypes.PortRolledBack,

@@ -10,8 +10,11 @@
  *     endpoint, ensure the rules, re-apply the advertised-IP mapping by port id), then check once more
  *
  * Health: `broken` = the data path fails, `drifted` = control-plane drift only, `healthy` otherwise. Recorded
- * in the search attribute `CrossVpcHealth`, the memo, Current Details (a table) and the result. The workflow
- * returns its report (never fails for drift). Short history: at most two checks and one heal, no loop.
+ * in the search attribute `CrossVpcHealth`, the memo, Current Details (a table) and the result. A healthy (or
+ * healed) access completes with its report; a drifted or broken one that is not healed FAILS with the typed
+ * `AccessUnhealthy` carrying the same report as details[0] (so the UI, the schedule's recent actions and
+ * Temporal's failure metrics turn red; docs/decisions/access-unhealthy.md). Gated by `patched()` so histories
+ * of older runs that completed drifted replay unchanged. Short history: at most two checks and one heal.
  *
  * The heal never runs the provisioning's all-or-nothing rollback on the access: a failed repair leaves the
  * rest of the access as it was (a failing port child removes only what belongs to its own port).
@@ -21,6 +24,7 @@ import {
   ParentClosePolicy,
   executeChild,
   isCancellation,
+  patched,
   setCurrentDetails,
   setHandler,
   upsertMemo,
@@ -39,6 +43,7 @@ import { parseReverifyInput, type Drift, type Health, type ReverifyInput, type R
 import { deleteEndpoints } from './cleanup.js';
 import { provisionPortEndpoint } from './port-workflow.js';
 import { otcProxies, verifyProxy } from './proxies.js';
+import { accessMetrics } from './metrics.js';
 import { errorMessage } from './saga.js';
 import { CrossVpcHealth, CrossVpcInstanceId, CrossVpcPhase } from './search-attributes.js';
 
@@ -132,7 +137,7 @@ export async function reverifyCrossVpcAccess(raw: unknown): Promise<ReverifyResu
   });
   if (!input.heal || first.health === 'healthy') {
     phase('done');
-    return result(first);
+    return settle(result(first));
   }
 
   // ---- heal (holding the instance; refused, not queued, when another operation holds it) ----------------
@@ -161,12 +166,12 @@ export async function reverifyCrossVpcAccess(raw: unknown): Promise<ReverifyResu
   const second = await check(undefined);
   record(second, [`before heal: ${first.health} — ${first.assessment.drifts.map((d) => d.kind).join(', ')}`, ...actions.map((a) => `heal: ${a}`)]);
   phase('done');
-  return {
+  return settle({
     ...result(second),
     healed: second.health === 'healthy',
     beforeHeal: { health: first.health, drifts: first.assessment.drifts, checkedAt: first.checkedAt },
     healActions: actions,
-  };
+  });
 
   /** Repairs what the plan lists, with the provisioning's idempotent steps. Never throws (but for cancellation). */
   async function heal(plan: HealPlan, snap: AccessSnapshot, actions: string[]): Promise<void> {
@@ -297,6 +302,22 @@ export async function reverifyCrossVpcAccess(raw: unknown): Promise<ReverifyResu
       });
     }
   }
+}
+
+/** Patch id of "an unhealthy result fails the run" (docs/operations.md: patch policy). */
+export const ACCESS_UNHEALTHY_PATCH = 'access-unhealthy-fails-run';
+
+/** The report of a healthy access is the result; an unhealthy one fails the run with `AccessUnhealthy`. */
+function settle(r: ReverifyResult): ReverifyResult {
+  accessMetrics.checked(r.instanceId, r.health);
+  if (r.health === 'healthy' || !patched(ACCESS_UNHEALTHY_PATCH)) return r;
+  const kinds = [...new Set(r.drifts.map((d) => d.kind))].join(', ');
+  throw ApplicationFailure.create({
+    type: ErrorTypes.AccessUnhealthy,
+    nonRetryable: true,
+    message: `access to ${r.instanceId} is ${r.health}${r.healed === false ? ' (heal did not repair it)' : ''}: ${r.drifts.length} finding(s): ${kinds}`,
+    details: [r],
+  });
 }
 
 function summaryLine(instanceId: string, health: Health, drifts: readonly Drift[]): string {

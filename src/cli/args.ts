@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { isValidIdentity } from '../temporal/identity.js';
 import { CrossVpcError } from '../client/errors.js';
 import { EXIT_CODES_HELP } from './exit-codes.js';
 
@@ -49,6 +50,7 @@ export interface CommandSpec<S extends z.ZodType> {
 export const CONNECTION_FLAGS: FlagSpecs = {
   address: { type: 'string', value: 'HOST:PORT', description: 'Temporal frontend address', env: 'TEMPORAL_ADDRESS' },
   namespace: { type: 'string', value: 'NS', description: 'Temporal namespace', env: 'TEMPORAL_NAMESPACE' },
+  identity: { type: 'string', value: 'WHO', description: 'who is calling, recorded by Temporal on starts, approvals and cancellations (default: OS user@host)' },
 };
 
 export const CONNECTION_ENV: Record<string, string> = {
@@ -114,6 +116,10 @@ export const flag = {
   instanceId: z.string({ error: '--instance-id is required' }).min(1, '--instance-id must not be empty'),
   address: z.string().min(1, '--address must not be empty').optional(),
   namespace: z.string().min(1, '--namespace must not be empty').optional(),
+  identity: z
+    .string()
+    .refine(isValidIdentity, '--identity must be 1 to 200 printable characters')
+    .optional(),
   taskQueue: z.string().trim().min(1, '--task-queue must not be empty').optional(),
   bool: z.boolean().optional(),
   wait: { wait: z.boolean().optional(), 'no-wait': z.boolean().optional() },
@@ -230,15 +236,17 @@ function firstSentence(message: string): string {
   return i > 0 ? message.slice(0, i + 1) : message;
 }
 
-/** Env overrides from --address / --namespace / --task-queue, for CrossVpcClient.connect. */
-export function connectOptions(a: { address?: string | undefined; namespace?: string | undefined; 'task-queue'?: string | undefined }): {
+/** Env overrides from --address / --namespace / --task-queue (and --identity), for CrossVpcClient.connect. */
+export function connectOptions(a: { address?: string | undefined; namespace?: string | undefined; identity?: string | undefined; 'task-queue'?: string | undefined }): {
   address?: string;
   namespace?: string;
+  identity?: string;
   taskQueue?: string;
 } {
   return {
     ...(a.address ? { address: a.address } : {}),
     ...(a.namespace ? { namespace: a.namespace } : {}),
+    ...(a.identity ? { identity: a.identity } : {}),
     ...(a['task-queue'] ? { taskQueue: a['task-queue'] } : {}),
   };
 }

@@ -16,6 +16,8 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   plan: () => import('./commands/plan.js'),
   config: () => import('./commands/config.js'),
   status: () => import('./commands/status.js'),
+  list: () => import('./commands/list.js'),
+  history: () => import('./commands/history.js'),
   watch: () => import('./commands/watch.js'),
   approve: () => import('./commands/approve.js'),
   cancel: () => import('./commands/cancel.js'),

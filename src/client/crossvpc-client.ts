@@ -29,6 +29,7 @@ import {
   type TeardownResult,
 } from '../../workflows/ops-input.js';
 import { CrossVpcInstanceId, CrossVpcPhase } from '../../workflows/search-attributes.js';
+import { ErrorTypes } from '../../workflows/errors.js';
 import { PLAN_WORKFLOW_TYPE, planWorkflowId, type AccessPlan } from '../../workflows/plan.js';
 import { awaitAccessOutcome, startOrJoinAccess, temporalEnv, type ProvisionOutcome } from '../temporal/access-client.js';
 import { NamespaceSetupError, setupNamespace, type NamespaceSetupResult } from '../temporal/namespace-setup.js';
@@ -42,7 +43,9 @@ import {
   type ReverifyScheduleInfo,
 } from '../temporal/reverify-schedule.js';
 import { CrossVpcError, toCrossVpcError } from './errors.js';
-import { InstanceIdSchema, ScheduleRequestSchema, validate, type ScheduleRequest } from './schemas.js';
+import { defaultIdentity, isValidIdentity } from '../temporal/identity.js';
+import { InstanceIdSchema, ListFiltersSchema, ScheduleRequestSchema, validate, type ListFilters, type ScheduleRequest } from './schemas.js';
+import { accessHistory, listAccesses, type AccessListEntry, type HistoryEntry } from '../temporal/inventory.js';
 
 export { REVERIFY_WORKFLOW_TYPE, TEARDOWN_WORKFLOW_TYPE, reverifyScheduleId, teardownWorkflowId };
 
@@ -58,6 +61,11 @@ export interface ConnectOptions {
   namespace?: string;
   /** Task queue of the kafka-crossvpc worker (default TEMPORAL_TASK_QUEUE, else `kafka-crossvpc`). */
   taskQueue?: string;
+  /**
+   * Who is calling: Temporal records it on every start, signal (approve) and cancel request this client
+   * makes, and `accessHistory` reports it. Default: the OS user and host (`alice@build-7`).
+   */
+  identity?: string;
   /** Where the defaults come from (default `process.env`). */
   env?: Readonly<Record<string, string | undefined>>;
 }
@@ -145,6 +153,10 @@ export class CrossVpcClient {
         throw new CrossVpcError('InvalidInput', `${k} must not be empty`, { field: k, hint: `pass a ${k} or leave it out (default from TEMPORAL_${k === 'taskQueue' ? 'TASK_QUEUE' : k.toUpperCase()})` });
       }
     }
+    if (options.identity !== undefined && (typeof options.identity !== 'string' || !isValidIdentity(options.identity))) {
+      throw new CrossVpcError('InvalidInput', 'identity must be 1 to 200 printable characters', { field: 'identity', hint: 'e.g. alice@ops or ci-pipeline-42; leave it out for user@host' });
+    }
+    const identity = options.identity ?? defaultIdentity(options.env ?? process.env);
     const env = { ...(options.env ?? process.env) };
     if (options.address !== undefined) env.TEMPORAL_ADDRESS = options.address;
     if (options.namespace !== undefined) env.TEMPORAL_NAMESPACE = options.namespace;
@@ -168,7 +180,7 @@ export class CrossVpcClient {
         cause: err,
       });
     }
-    return new CrossVpcClient(new Client({ connection, namespace: cfg.namespace }), cfg.taskQueue, () => connection.close());
+    return new CrossVpcClient(new Client({ connection, namespace: cfg.namespace, identity }), cfg.taskQueue, () => connection.close());
   }
 
   /** Wraps an existing Temporal client (its connection stays yours to close). */
@@ -178,6 +190,11 @@ export class CrossVpcClient {
 
   get namespace(): string {
     return this.temporal.options.namespace;
+  }
+
+  /** The identity Temporal records for this client's starts, approvals and cancellations. */
+  get identity(): string {
+    return this.temporal.options.identity;
   }
 
   async close(): Promise<void> {
@@ -415,7 +432,57 @@ export class CrossVpcClient {
     const input = parsed.input;
     const workflowId = verifyWorkflowId(input.instanceId);
     const r = await this.runOnce<ReverifyResult>(REVERIFY_WORKFLOW_TYPE, workflowId, input.instanceId, input, { ...options, wait: options.wait !== false }, `Re-verify cross-VPC access to Kafka ${input.instanceId}${input.heal ? ' (heal drift)' : ''}`);
-    return { ...r, instanceId: input.instanceId };
+    // An unhealthy access fails the run with AccessUnhealthy (red in the UI and schedules); its report is the result.
+    const { details, ...rest } = r;
+    if (r.status === 'failed' && r.error?.type === ErrorTypes.AccessUnhealthy && details?.[0]) {
+      const { error: _unhealthy, ...base } = rest;
+      return { ...base, status: 'completed', result: details[0] as ReverifyResult, instanceId: input.instanceId };
+    }
+    return { ...rest, instanceId: input.instanceId };
+  }
+
+  // ---- inventory and audit ----------------------------------------------------------------------------
+
+  /**
+   * Every access in the namespace (the latest provisioning run per instance): phase (`torn-down` after a
+   * teardown), client VPC, health of the latest re-verification, when it was last found working, ports.
+   * Read from Temporal's visibility and memo (plus the close event of completed runs for their ports).
+   */
+  async listAccesses(filters: ListFilters = {}): Promise<AccessListEntry[]> {
+    const f = validate(ListFiltersSchema, filters, 'list filters');
+    try {
+      return await listAccesses(this.temporal, {
+        ...(f.instanceId ? { instanceId: f.instanceId } : {}),
+        ...(f.phase ? { phase: f.phase } : {}),
+        ...(f.health ? { health: f.health } : {}),
+        ...(f.clientVpcId ? { clientVpcId: f.clientVpcId } : {}),
+        ...(f.status ? { status: f.status } : {}),
+      });
+    } catch (err) {
+      throw this.err(err, 'access list');
+    }
+  }
+
+  /**
+   * The audit trail of one instance, oldest first: who started (provision, teardown, verify/heal), approved,
+   * cancelled or terminated which run and when, each start's input (secrets excluded) and how each run ended.
+   * From the event histories Temporal keeps (within the namespace's retention). NotFound when there is none.
+   */
+  async accessHistory(instanceId: string): Promise<HistoryEntry[]> {
+    const id = this.instanceId(instanceId);
+    let entries: HistoryEntry[];
+    try {
+      entries = await accessHistory(this.temporal, id);
+    } catch (err) {
+      throw this.err(err, `history of ${id}`);
+    }
+    if (entries.length === 0) {
+      throw new CrossVpcError('NotFound', `no provisioning, teardown or re-verification of ${id} is recorded in namespace ${this.namespace}`, {
+        field: 'instanceId',
+        hint: 'check the instance id and TEMPORAL_NAMESPACE; runs older than the namespace retention are gone',
+      });
+    }
+    return entries;
   }
 
   // ---- namespace setup --------------------------------------------------------------------------------
@@ -458,7 +525,7 @@ export class CrossVpcClient {
     input: unknown,
     options: { wait?: boolean; taskQueue?: string },
     summary: string,
-  ): Promise<{ status: 'completed' | 'failed' | 'started'; workflowId: string; runId: string; result?: R; error?: { type: string; message: string } }> {
+  ): Promise<{ status: 'completed' | 'failed' | 'started'; workflowId: string; runId: string; result?: R; error?: { type: string; message: string }; details?: unknown[] }> {
     let handle;
     try {
       handle = await this.temporal.workflow.start(type, {
@@ -482,7 +549,8 @@ export class CrossVpcClient {
       if (!(err instanceof WorkflowFailedError)) throw this.err(err, `workflow ${workflowId}`);
       const cause = err.cause;
       const type = cause instanceof ApplicationFailure ? (cause.type ?? 'Error') : cause instanceof CancelledFailure ? 'Cancelled' : (cause?.name ?? 'Error');
-      return { status: 'failed', workflowId, runId, error: { type, message: cause?.message ?? err.message } };
+      const details = cause instanceof ApplicationFailure && cause.details?.length ? { details: [...cause.details] } : {};
+      return { status: 'failed', workflowId, runId, error: { type, message: cause?.message ?? err.message }, ...details };
     }
   }
 

@@ -24,11 +24,14 @@ export { CrossVpcError, type CrossVpcErrorCode } from './errors.js';
 export {
   EverySchema,
   InstanceIdSchema,
+  ListFiltersSchema,
   ReverifyRequestSchema,
   ScheduleRequestSchema,
   TeardownRequestSchema,
+  type ListFilters,
   type ScheduleRequest,
 } from './schemas.js';
+export type { AccessListEntry, HistoryAction, HistoryEntry, InventoryPort } from '../temporal/inventory.js';
 export type { Drift, DriftKind, Health, ReverifyRequest, ReverifyResult, TeardownRequest, TeardownResult } from '../../workflows/ops-input.js';
 export { ProvisionInputSchema, type ProvisionInput, type ProvisionRequest } from '../../workflows/input.js';
 export { TO_BE_ASSIGNED, type AccessPlan, type PortPlan } from '../../workflows/plan.js';

@@ -51,3 +51,15 @@ export function validate<S extends z.ZodType>(schema: S, raw: unknown, what: str
 export function invalid(message: string, field: string): never {
   throw new CrossVpcError('InvalidInput', message, { field, hint: `fix ${field} and retry` });
 }
+
+/** Filters of `listAccesses` (all optional; all given must match). */
+export const ListFiltersSchema = z
+  .object({
+    instanceId: InstanceIdSchema.optional(),
+    phase: z.string().trim().min(1, 'phase must not be empty').optional(),
+    health: z.enum(['healthy', 'drifted', 'broken']).optional(),
+    clientVpcId: z.string().trim().min(1, 'clientVpcId must not be empty').optional(),
+    status: z.enum(['running', 'closed']).optional(),
+  })
+  .strict();
+export type ListFilters = z.input<typeof ListFiltersSchema>;

@@ -14,7 +14,7 @@ import { resolveServiceUrls, type OtcServiceName } from './endpoints.js';
 import { IamClient, projectScope } from './iam-client.js';
 import type { OtcConfig } from './otc-config.js';
 import { fixedProjectId, type ProjectIdSource } from './project-id.js';
-import { OtcTransport } from './transport.js';
+import { OtcTransport, type CallObserver } from './transport.js';
 import { VpcClient } from './vpc-client.js';
 import { VpcepClient } from './vpcep-client.js';
 
@@ -34,6 +34,8 @@ export interface CreateOtcClientsOptions {
   now?: () => Date;
   /** Refresh tokens this long before they expire (default 15 min). */
   tokenRefreshMarginMs?: number;
+  /** Told of every HTTP exchange (the worker's metrics). */
+  observe?: CallObserver;
 }
 
 /** `onCatalog` receives the catalog of each issued (project-scoped) token when `withCatalog` is set. */
@@ -76,6 +78,7 @@ export function createOtcClients(config: OtcConfig, options: CreateOtcClientsOpt
       timeoutMs: config.timeoutMs,
       now,
       ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+      ...(options.observe ? { observe: options.observe } : {}),
     });
 
   if (creds.kind === 'aksk') {

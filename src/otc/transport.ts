@@ -61,6 +61,29 @@ export interface TransportOptions {
   timeoutMs?: number;
   now?: () => Date;
   userAgent?: string;
+  /** Told of every HTTP exchange (metrics): never given headers or bodies. */
+  observe?: CallObserver;
+}
+
+/** One HTTP exchange with a cloud API, as metrics see it (no ids, no headers, no bodies). */
+export interface CallObservation {
+  service: OtcServiceName;
+  method: TransportRequest['method'];
+  /** The path with every id-like segment replaced by `{id}` (a bounded label). */
+  route: string;
+  /** HTTP status, or `timeout` / `network` / `aborted` when there was no answer. */
+  status: string;
+  seconds: number;
+}
+export type CallObserver = (o: CallObservation) => void;
+
+/** `/v1/0a1b…/vpc-endpoints/3f55…` → `/v1/{id}/vpc-endpoints/{id}`: segments with a digit and ≥ 8 chars, or UUIDs. */
+export function routeOf(path: string): string {
+  return path
+    .split('?')[0]!
+    .split('/')
+    .map((seg) => (seg.length >= 8 && /\d/.test(seg) ? '{id}' : seg))
+    .join('/');
 }
 
 /** Encodes one path segment (ids come from the outside world). */
@@ -113,8 +136,10 @@ export class OtcTransport {
   private readonly timeoutMs: number;
   private readonly now: () => Date;
   private readonly userAgent: string;
+  private readonly observe: CallObserver | undefined;
 
   constructor(options: TransportOptions) {
+    this.observe = options.observe;
     this.service = options.service;
     this.baseUrl = typeof options.baseUrl === 'string' ? options.baseUrl.replace(/\/+$/, '') : options.baseUrl;
     this.authorizer = options.authorizer;
@@ -126,11 +151,32 @@ export class OtcTransport {
 
   /** Sends a request; resolves for 2xx, throws OtcApiError / OtcTransportError otherwise. */
   async send(req: TransportRequest): Promise<TransportResponse> {
-    const first = await this.sendOnce(req);
+    const first = await this.observed(req);
     if (first.status === 401 && req.authorize !== false && this.authorizer.invalidate(first.sentHeaders)) {
-      return this.check(req, await this.sendOnce(req));
+      return this.check(req, await this.observed(req));
     }
     return this.check(req, first);
+  }
+
+  /** {@link sendOnce}, reported to the observer (status or the kind of failure, and the time taken). */
+  private async observed(req: TransportRequest): Promise<TransportResponse & { sentHeaders: Record<string, string> }> {
+    if (!this.observe) return this.sendOnce(req);
+    const t0 = performance.now();
+    let status = 'network';
+    try {
+      const res = await this.sendOnce(req);
+      status = String(res.status);
+      return res;
+    } catch (err) {
+      status = req.signal?.aborted ? 'aborted' : err instanceof OtcTransportError && err.kind === 'timeout' ? 'timeout' : 'network';
+      throw err;
+    } finally {
+      try {
+        this.observe({ service: this.service, method: req.method, route: routeOf(req.path), status, seconds: (performance.now() - t0) / 1000 });
+      } catch {
+        // metrics never break a call
+      }
+    }
   }
 
   /** Sends a request and validates the JSON answer; `stringKeys` numbers are kept as exact strings. */

@@ -84,6 +84,9 @@ export async function connectClient(cfg: TemporalEnv): Promise<{ client: Client;
 /** Memo key holding the (normalised, secret-free) input a run was started with: what a second start compares. */
 export const ACCESS_INPUT_MEMO = 'crossvpcInput';
 
+/** Memo key holding the identity of the caller that started the run (also in the start event; for `list`). */
+export const ACCESS_STARTED_BY_MEMO = 'crossvpcStartedBy';
+
 /** A second start of a running access with another input (never a silent join). */
 export class AccessInputConflictError extends Error {
   override readonly name = 'AccessInputConflictError';
@@ -141,7 +144,7 @@ export async function startOrJoinAccess(client: Client, taskQueue: string, input
       args: [input],
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-      memo: { [ACCESS_INPUT_MEMO]: input },
+      memo: { [ACCESS_INPUT_MEMO]: input, [ACCESS_STARTED_BY_MEMO]: client.options.identity },
       staticSummary: `Cross-VPC access to Kafka ${input.instanceId} from VPC ${input.clientVpcId}`,
       staticDetails: [
         `instance \`${input.instanceId}\``,

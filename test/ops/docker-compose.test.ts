@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -19,6 +19,18 @@ describe('docker-compose.yml', () => {
     expect(worker.build?.target).toBe('worker');
     expect(worker.environment?.TEMPORAL_ADDRESS).toBe('temporal:7233');
     expect(worker.environment?.TEMPORAL_TASK_QUEUE).toBe('kafka-crossvpc');
+  });
+
+  it('the worker serves metrics on 9464 and its healthcheck (compose and Dockerfile) asks /readyz there', () => {
+    const worker = service(loadCompose(), 'worker');
+    const cmd = worker.command ?? [];
+    expect(cmd[cmd.indexOf('--metrics-port') + 1]).toBe('9464');
+    expect(cmd[cmd.indexOf('--metrics-host') + 1]).toBe('0.0.0.0');
+    expect(worker.healthcheck?.test?.join(' ')).toContain('http://127.0.0.1:9464/readyz');
+    const dockerfile = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8');
+    const workerStage = dockerfile.slice(dockerfile.indexOf('FROM base AS worker'));
+    expect(workerStage).toMatch(/HEALTHCHECK [^\n]*\\\n\s+CMD \[.*http:\/\/127\.0\.0\.1:9464\/readyz/);
+    expect(workerStage).toMatch(/CMD \["--metrics-port", "9464", "--metrics-host", "0\.0\.0\.0"\]/);
   });
 
   it('runs temporalio/server with the schema from temporal-sql-tool (temporalio/admin-tools), no auto-setup, at the version the local stack builds', () => {

@@ -75,8 +75,11 @@ describe('one operation per instance at a time', () => {
         workflowId: `crossvpc-verify-${instanceId}-during`,
         args: [{ instanceId, heal: true, verify: NO_VERIFY, timeouts: FAST_TIMEOUTS }],
       });
-      const report = (await rv.result()) as ReverifyResult;
-      expect(report.health).toBe('drifted'); // the advertised IPs are not switched yet
+      // The advertised IPs are not switched yet: drifted, and not healed, so the run fails with AccessUnhealthy.
+      const failure = (await rv.result().then(() => undefined, (e: unknown) => e)) as { cause?: { type?: string; details?: unknown[] } } | undefined;
+      expect(failure?.cause?.type).toBe('AccessUnhealthy');
+      const report = failure?.cause?.details?.[0] as ReverifyResult;
+      expect(report.health).toBe('drifted');
       expect(report.healActions?.join('\n')).toMatch(/not healing: provision crossvpc-.* holds the instance/);
       expect(await creates()).toBe(before);
       await p.signal(approveSignal);

@@ -17,6 +17,7 @@ import {
   count,
   defaultRequest,
   eventually,
+  FAST_TIMEOUTS,
   provision,
   resetSandbox,
   resources,
@@ -111,6 +112,19 @@ describe('provisionCrossVpcAccess (control plane, no Kafka)', () => {
       expect(outcome.status).toBe('rolled_back');
       expect(outcome.error?.type).toBe('Cancelled');
       await expectNothingLeft(suite);
+      await saveHistory(handle, 'cancelled-while-polling');
+    });
+  });
+
+  it('the approval gate times out → rolled back with ApprovalTimeout, nothing left', async () => {
+    await withWorkers(suite, async (tq) => {
+      const handle = await start(suite, tq, defaultRequest(suite, { verify: NO_VERIFY, approvalGate: true, timeouts: { ...FAST_TIMEOUTS, approvalTimeoutMs: 1_500 } }));
+      const outcome = await awaitAccessOutcome(handle);
+      expect(outcome.status).toBe('rolled_back');
+      expect(outcome.error?.failedStep).toBe('waiting for approval');
+      expect(outcome.error?.causeType).toBe(ErrorTypes.ApprovalTimeout);
+      await expectNothingLeft(suite);
+      await saveHistory(handle, 'approval-timed-out');
     });
   });
 
@@ -125,6 +139,7 @@ describe('provisionCrossVpcAccess (control plane, no Kafka)', () => {
       expect(outcome.status).toBe('rolled_back');
       expect(outcome.error?.type).toBe('Cancelled');
       await expectNothingLeft(suite);
+      await saveHistory(handle, 'cancelled-during-listener-update');
     });
   });
 

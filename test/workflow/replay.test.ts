@@ -1,6 +1,6 @@
 /**
- * Determinism: histories recorded by the integration tests (a success: parent + one child; a rollback:
- * parent) replay against the current workflow code without a server.
+ * Determinism: histories recorded by the integration tests (test/workflow/histories, one per path) replay
+ * against the current workflow code without a server.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,24 @@ const dir = fileURLToPath(new URL('./histories/', import.meta.url));
 describe('replay of recorded histories', () => {
   it('replays the success and rollback histories with Worker.runReplayHistories', async () => {
     const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
-    expect(files).toEqual(expect.arrayContaining(['rollback-parent.json', 'success-child.json', 'success-parent.json']));
+    // Every path recorded so far: verified, rolled back, cancelled while polling / at the gate / during the
+    // listener update, approval approved and timed out, heal, unhealthy check, teardown, CompensationFailed.
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'rollback-parent.json',
+        'success-child.json',
+        'success-parent.json',
+        'cancelled-while-polling.json',
+        'cancelled-during-listener-update.json',
+        'rerun-cancelled-at-gate.json',
+        'approval-approved.json',
+        'approval-timed-out.json',
+        'reverify-heal.json',
+        'reverify-unhealthy-fails.json',
+        'teardown-success.json',
+        'compensation-failed.json',
+      ]),
+    );
     const bundle = await bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
     const histories = files.map((f) => {
       const fixture = JSON.parse(readFileSync(`${dir}/${f}`, 'utf8')) as { workflowId: string; history: unknown };

@@ -5,7 +5,7 @@
  * (c) the security-group rule removed; each is detected precisely and `heal: true` repairs it.
  */
 import { claimAddressPrefix } from '../support/address-block.js';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure, WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   deleteReverifySchedule,
@@ -17,6 +17,7 @@ import {
   upsertReverifySchedule,
 } from '../../src/temporal/reverify-schedule.js';
 import type { ProvisionOutcome } from '../../src/temporal/access-client.js';
+import { CrossVpcClient } from '../../src/client/index.js';
 import { REVERIFY_WORKFLOW_TYPE, reverifyScheduleId, reverifyWorkflowId, type ReverifyRequest, type ReverifyResult } from '../../workflows/ops-input.js';
 import { CrossVpcHealth } from '../../workflows/search-attributes.js';
 import { defaultRequest, eventually, FAST_TIMEOUTS, provision, resetSandbox, resources, saveHistory, startSuite, withWorkers, type Suite } from './support.js';
@@ -27,6 +28,22 @@ const VERIFY = { timeoutMs: 30_000, attempts: 2 };
 const VERIFY_SHORT = { timeoutMs: 5_000, attempts: 1 };
 const NO_VERIFY = { enabled: false };
 
+/**
+ * The report of a closed re-verification: a healthy (or healed) access COMPLETES with it; a drifted or broken
+ * one FAILS with AccessUnhealthy carrying it as details[0] (the run is red where operators look).
+ */
+async function reportOf(handle: WorkflowHandle): Promise<{ result: ReverifyResult; status: string; failureType: string | undefined }> {
+  try {
+    const result = (await handle.result()) as ReverifyResult;
+    return { result, status: (await handle.describe()).status.name, failureType: undefined };
+  } catch (err) {
+    if (!(err instanceof WorkflowFailedError) || !(err.cause instanceof ApplicationFailure)) throw err;
+    const report = err.cause.details?.[0] as ReverifyResult | undefined;
+    if (!report) throw err;
+    return { result: report, status: (await handle.describe()).status.name, failureType: err.cause.type ?? undefined };
+  }
+}
+
 let runs = 0;
 async function reverify(suite: Suite, taskQueue: string, request: ReverifyRequest): Promise<{ result: ReverifyResult; health: string | undefined; handle: WorkflowHandle }> {
   runs += 1;
@@ -35,7 +52,10 @@ async function reverify(suite: Suite, taskQueue: string, request: ReverifyReques
     workflowId: `${reverifyWorkflowId(request.instanceId)}-test-${process.pid}-${runs}`,
     args: [{ timeouts: FAST_TIMEOUTS, ...request }],
   });
-  const result = (await handle.result()) as ReverifyResult;
+  const { result, status, failureType } = await reportOf(handle);
+  // The run's own status tells the health: completed when healthy, failed with AccessUnhealthy otherwise.
+  if (result.health === 'healthy') expect({ status, failureType }).toEqual({ status: 'COMPLETED', failureType: undefined });
+  else expect({ status, failureType }).toEqual({ status: 'FAILED', failureType: 'AccessUnhealthy' });
   const d = await handle.describe();
   return { result, health: d.typedSearchAttributes.get(CrossVpcHealth), handle };
 }
@@ -229,6 +249,50 @@ describe('reverifyCrossVpcAccess with real Kafka', () => {
       await expectConsistent();
       const rules = await suite.clients('default').vpc.listAllSecurityGroupRules({ direction: 'ingress' });
       expect(rules.filter((r) => r.port_range_min === 9011).map((r) => r.description)).toEqual([`crossvpc-access=${instanceId}`]);
+    });
+  });
+
+  it('a scheduled check of a drifted access fails with AccessUnhealthy carrying the report (red in the schedule); the typed client still returns the report', async () => {
+    const client: Client = suite.env.client;
+    await withWorkers(suite, async (tq) => {
+      const outcome = await provisioned(tq);
+      await suite.clients('default').vpc.deleteSecurityGroupRule(outcome.result?.securityGroupRule?.ruleId ?? '');
+      try {
+        await upsertReverifySchedule(client, { instanceId, every: '1h', taskQueue: tq, args: { verify: NO_VERIFY, timeouts: FAST_TIMEOUTS } });
+        await triggerReverifySchedule(client, instanceId);
+        const run = await eventually(async () => (await describeReverifySchedule(client, instanceId)).recentRuns[0], 30_000, 'a scheduled run');
+        const handle = client.workflow.getHandle(run.workflowId, run.runId);
+        const failure = await handle.result().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(failure).toBeInstanceOf(WorkflowFailedError);
+        const cause = (failure as WorkflowFailedError).cause;
+        expect(cause).toBeInstanceOf(ApplicationFailure);
+        expect((cause as ApplicationFailure).type).toBe('AccessUnhealthy');
+        expect((cause as ApplicationFailure).nonRetryable).toBe(true);
+        expect(cause?.message).toMatch(new RegExp(`${instanceId} is drifted.*sg-rule-missing`));
+        const report = (cause as ApplicationFailure).details?.[0] as ReverifyResult;
+        expect(report.health).toBe('drifted');
+        expect(report.drifts.map((d) => d.kind)).toEqual(['sg-rule-missing']);
+        const wf = await handle.describe();
+        expect(wf.status.name).toBe('FAILED');
+        expect(wf.typedSearchAttributes.get(CrossVpcHealth)).toBe('drifted');
+        expect((await describeReverifySchedule(client, instanceId)).lastHealth).toBe('drifted');
+        await saveHistory(handle, 'reverify-unhealthy-fails');
+        // The sandbox agrees: the rule is really gone (nothing healed it).
+        expect((await resources(suite)).sgRules9011).toBe(0);
+
+        // The typed client (and `crossvpc verify`) turns the failure back into the report.
+        const cv = CrossVpcClient.fromClient(client, { taskQueue: tq });
+        const v = await cv.verify({ instanceId, verify: NO_VERIFY, timeouts: FAST_TIMEOUTS });
+        expect(v.status).toBe('completed');
+        expect(v.error).toBeUndefined();
+        expect(v.result?.health).toBe('drifted');
+        expect(v.result?.drifts.map((d) => d.kind)).toEqual(['sg-rule-missing']);
+      } finally {
+        await deleteReverifySchedule(client, instanceId).catch(() => undefined);
+      }
     });
   });
 });

@@ -20,7 +20,7 @@ const spec = {
     ...COMMON_FLAGS,
   },
   env: CONNECTION_ENV,
-  schema: z.object({ 'instance-id': flag.instanceId, wait: flag.bool, address: flag.address, namespace: flag.namespace, json: flag.bool, help: flag.bool }).strict(),
+  schema: z.object({ 'instance-id': flag.instanceId, wait: flag.bool, address: flag.address, identity: flag.identity, namespace: flag.namespace, json: flag.bool, help: flag.bool }).strict(),
   notes: ['JSON: {ok, instanceId, workflowId, runId, wasAwaitingApproval, outcome?} (outcome with --wait: {status, bootstrapServers, ports[], error?})'],
 } as const;
 

@@ -20,7 +20,7 @@ const spec = {
     ...COMMON_FLAGS,
   },
   env: CONNECTION_ENV,
-  schema: z.object({ 'instance-id': flag.instanceId, ...flag.wait, address: flag.address, namespace: flag.namespace, json: flag.bool, help: flag.bool }).strict().superRefine(noWaitConflict),
+  schema: z.object({ 'instance-id': flag.instanceId, ...flag.wait, address: flag.address, identity: flag.identity, namespace: flag.namespace, json: flag.bool, help: flag.bool }).strict().superRefine(noWaitConflict),
   notes: ["JSON: {ok, status ('cancel_requested' | 'rolled_back' | 'failed' | 'verified'), instanceId, workflowId, runId, outcome?} (outcome with --wait)"],
 } as const;
 

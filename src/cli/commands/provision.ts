@@ -24,7 +24,7 @@ const ArgsSchema = z
     ...requestFlagSchema,
     'task-queue': flag.taskQueue,
     ...flag.wait,
-    address: flag.address,
+    address: flag.address, identity: flag.identity,
     namespace: flag.namespace,
     json: flag.bool,
     help: flag.bool,

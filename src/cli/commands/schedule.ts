@@ -27,7 +27,7 @@ import { Output, runCommand } from '../output.js';
 
 export const summary = 'manage the scheduled re-verification of an access: create|list|pause|unpause|delete|trigger';
 
-const base = { address: flag.address, namespace: flag.namespace, json: flag.bool, help: flag.bool };
+const base = { address: flag.address, identity: flag.identity, namespace: flag.namespace, json: flag.bool, help: flag.bool };
 
 const create = {
   name: 'schedule create',

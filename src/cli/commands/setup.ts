@@ -32,7 +32,7 @@ const spec = {
       'create-namespace': flag.bool,
       retention: RetentionSchema.optional(),
       check: flag.bool,
-      address: flag.address,
+      address: flag.address, identity: flag.identity,
       namespace: flag.namespace,
       json: flag.bool,
       help: flag.bool,

@@ -22,7 +22,7 @@ const spec = {
   },
   env: CONNECTION_ENV,
   schema: z
-    .object({ 'instance-id': flag.instanceId, wait: flag.bool, address: flag.address, namespace: flag.namespace, json: flag.bool, help: flag.bool })
+    .object({ 'instance-id': flag.instanceId, wait: flag.bool, address: flag.address, identity: flag.identity, namespace: flag.namespace, json: flag.bool, help: flag.bool })
     .strict(),
   notes: ['JSON: {ok, instanceId, workflowId, runId, workflowStatus, phase, awaitingApproval, bootstrapServers, ports[], error, undone, kept, leftovers, advertisedAfter, advertisedChange, startTime, closeTime, outcome}'],
 } as const;

@@ -29,7 +29,7 @@ const spec = {
       ...flag.wait,
       detach: flag.bool,
       'task-queue': flag.taskQueue,
-      address: flag.address,
+      address: flag.address, identity: flag.identity,
       namespace: flag.namespace,
       json: flag.bool,
       help: flag.bool,

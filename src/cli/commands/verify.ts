@@ -31,7 +31,7 @@ const spec = {
       ...locationSchema,
       ...flag.wait,
       'task-queue': flag.taskQueue,
-      address: flag.address,
+      address: flag.address, identity: flag.identity,
       namespace: flag.namespace,
       json: flag.bool,
       help: flag.bool,

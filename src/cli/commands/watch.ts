@@ -26,7 +26,7 @@ const spec = {
     .object({
       'instance-id': flag.instanceId,
       'interval-ms': flag.positiveInt('interval-ms', 100, 600_000),
-      address: flag.address,
+      address: flag.address, identity: flag.identity,
       namespace: flag.namespace,
       json: flag.bool,
       help: flag.bool,

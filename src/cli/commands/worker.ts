@@ -5,10 +5,12 @@
  * and needs no cloud credentials (`--only verify` inside the client network; secrets from
  * CROSSVPC_SECRET_<REF>_USERNAME/_PASSWORD/_CA_FILE). Stops gracefully on SIGINT/SIGTERM.
  */
-import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { createLogger } from '../../../worker/logging.js';
+import { cloudApiObserver, freeLoopbackPort, HISTOGRAM_BUCKETS, startMetricsServer, workersReady, type MetricsServer, type Readiness } from '../../../worker/metrics.js';
 import { NamespaceSetupError, searchAttributeFix, setupNamespace } from '../../temporal/namespace-setup.js';
 import { z } from 'zod';
-import { ConfigError, loadConfig } from '../../config/env-config.js';
+import { ConfigError, loadConfig, type AppConfig } from '../../config/env-config.js';
 import { temporalEnv } from '../../temporal/access-client.js';
 import { clientsFromConfig, createCrossVpcWorkers, verifyTaskQueue, WorkerFailure, type WorkerRole } from '../../../worker/worker.js';
 import { ExitCode } from '../exit-codes.js';
@@ -26,6 +28,9 @@ const spec = {
     rate: { type: 'string', value: 'N', description: 'at most N activities per second on the task queue (default unlimited)' },
     'wait-for-namespace': { type: 'boolean', description: 'when the namespace does not exist, say so and wait for it (default: exit 2 with the fix)' },
     'no-setup': { type: 'boolean', description: 'do not register missing search attributes at start, only check them (exit 2 when missing)' },
+    'metrics-port': { type: 'string', value: 'N', description: 'serve Prometheus /metrics, /healthz and /readyz on this port (default off; 0 = any free port)' },
+    'metrics-host': { type: 'string', value: 'IP', description: 'address the metrics port listens on (default 127.0.0.1; 0.0.0.0 in a container)' },
+    'log-format': { type: 'string', value: 'json|text', description: 'text (default): readable lines; json: one JSON object per line with access, instance, port, workflow and run ids, never a secret' },
     ...HELP_FLAG,
   },
   env: {
@@ -47,6 +52,9 @@ const spec = {
         .optional(),
       'wait-for-namespace': flag.bool,
       'no-setup': flag.bool,
+      'log-format': z.enum(['json', 'text'], { error: '--log-format must be json or text' }).default('text'),
+      'metrics-port': flag.positiveInt('metrics-port', 0, 65535),
+      'metrics-host': z.string().regex(/^[0-9A-Fa-f.:]+$/, '--metrics-host must be an IP address').optional(),
       help: flag.bool,
     })
     .strict(),
@@ -64,12 +72,12 @@ export async function run(argv: string[]): Promise<number> {
   const { args } = parsed;
   const roles: WorkerRole[] = args.only ? [args.only] : ['main', 'verify'];
   let temporal;
-  let activityDeps;
+  let appConfig: AppConfig | undefined;
   try {
     if (roles.includes('main')) {
       const config = loadConfig(process.env);
       temporal = config.temporal;
-      activityDeps = { clients: clientsFromConfig(config) };
+      appConfig = config;
     } else {
       temporal = temporalEnv(process.env);
     }
@@ -78,14 +86,56 @@ export async function run(argv: string[]): Promise<number> {
     return ExitCode.Usage;
   }
   const taskQueue = args['task-queue'] ?? temporal.taskQueue;
+  const logger = createLogger(args['log-format']);
+  // The worker's own lines: `crossvpc worker: …` in text, a log entry (component crossvpc-worker) in json.
   const say = (line: string): void => {
-    process.stderr.write(`crossvpc worker: ${line}\n`);
+    if (args['log-format'] === 'json') logger.info(line, { component: 'crossvpc-worker' });
+    else process.stderr.write(`crossvpc worker: ${line}\n`);
   };
+  const metricsPort = args['metrics-port'];
+  const runtimeMetricsPort = metricsPort !== undefined ? await freeLoopbackPort() : undefined;
   try {
-    Runtime.install({ logger: new DefaultLogger('INFO'), shutdownSignals: ['SIGINT', 'SIGTERM'] });
+    Runtime.install({
+      logger,
+      shutdownSignals: ['SIGINT', 'SIGTERM'],
+      ...(runtimeMetricsPort !== undefined
+        ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${runtimeMetricsPort}`, histogramBucketOverrides: HISTOGRAM_BUCKETS } } } }
+        : {}),
+    });
   } catch {
     // a Runtime is already installed in this process
   }
+  let readiness: () => Promise<Readiness> = () => Promise.resolve({ ready: false, checks: { temporal: `connecting to ${temporal.address}` } });
+  let metricsServer: MetricsServer | undefined;
+  if (metricsPort !== undefined && runtimeMetricsPort !== undefined) {
+    try {
+      metricsServer = await startMetricsServer({ host: args['metrics-host'] ?? '127.0.0.1', port: metricsPort, runtimeMetricsUrl: `http://127.0.0.1:${runtimeMetricsPort}/metrics`, readiness: () => readiness() });
+    } catch (err) {
+      say(`cannot listen on metrics port ${args['metrics-host'] ?? '127.0.0.1'}:${metricsPort}: ${oneLine(err)}`);
+      return ExitCode.Failed;
+    }
+    say(`metrics on http://${args['metrics-host'] ?? '127.0.0.1'}:${metricsServer.port}/metrics (/healthz, /readyz)`);
+  }
+  const activityDeps = appConfig ? { clients: clientsFromConfig(appConfig, metricsServer ? { observe: cloudApiObserver(Runtime.instance().metricMeter) } : {}) } : undefined;
+  try {
+    return await runWorkers(args, { temporal, taskQueue, roles, activityDeps, say, setReadiness: (r) => (readiness = r) });
+  } finally {
+    await metricsServer?.close();
+  }
+}
+
+async function runWorkers(
+  args: { 'wait-for-namespace'?: boolean | undefined; 'no-setup'?: boolean | undefined; rate?: number | undefined },
+  o: {
+    temporal: { address: string; namespace: string };
+    taskQueue: string;
+    roles: WorkerRole[];
+    activityDeps: { clients: ReturnType<typeof clientsFromConfig> } | undefined;
+    say: (line: string) => void;
+    setReadiness: (r: () => Promise<Readiness>) => void;
+  },
+): Promise<number> {
+  const { temporal, taskQueue, roles, activityDeps, say } = o;
   let connection: NativeConnection;
   try {
     connection = await NativeConnection.connect({ address: temporal.address });
@@ -93,6 +143,7 @@ export async function run(argv: string[]): Promise<number> {
     say(`cannot connect to Temporal at ${temporal.address}: ${oneLine(err)}; check TEMPORAL_ADDRESS and that the server is running`);
     return ExitCode.Failed;
   }
+  o.setReadiness(() => Promise.resolve({ ready: false, checks: { temporal: 'connected', workers: `not started yet (namespace ${temporal.namespace} being checked)` } }));
   try {
     const prepared = await prepareNamespace(connection, temporal.namespace, { waitForNamespace: args['wait-for-namespace'] === true, register: args['no-setup'] !== true, say });
     if (prepared !== 'ready') return prepared === 'stopped' ? ExitCode.Ok : ExitCode.Usage;
@@ -106,6 +157,11 @@ export async function run(argv: string[]): Promise<number> {
       ...(args.rate ? { maxTaskQueueActivitiesPerSecond: args.rate } : {}),
     });
     say(`${roles.map((r) => (r === 'main' ? `main on ${taskQueue}` : `verify on ${verifyTaskQueue(taskQueue)}`)).join(', ')} (namespace ${temporal.namespace}, ${temporal.address})`);
+    const polling = [
+      ...(workers.main ? [{ role: 'main', worker: workers.main, kinds: ['workflow', 'activity'] as const }] : []),
+      ...(workers.verify ? [{ role: 'verify', worker: workers.verify, kinds: ['activity'] as const }] : []),
+    ];
+    o.setReadiness(() => workersReady(connection, polling));
     await workers.run();
     return ExitCode.Ok;
   } catch (err) {
