@@ -34,7 +34,7 @@ export function clients(sb: Sandbox, name: string, kind: 'aksk' | 'password' = '
       kind === 'aksk'
         ? { kind: 'aksk', ak: a.ak, sk: a.sk }
         : { kind: 'password', username: a.username, password: a.password, domainName: a.domainName, projectName: a.projectName },
-    endpoints: { iam: sb.urls.iam, vpcep: sb.urls.vpcep, dms: sb.urls.dms, vpc: sb.urls.vpc },
+    endpoints: { iam: sb.urls.iam, vpcep: sb.urls.vpcep, dms: sb.urls.dms, vpc: sb.urls.vpc, dns: sb.urls.dns },
     timeoutMs: 10_000,
   });
 }
