@@ -188,5 +188,24 @@ export function createEndpointActivities(clients: Clients) {
         return { remaining: remaining.sort() };
       });
     },
+
+    /**
+     * Named access, removing one client VPC: this access's endpoints of the port in that VPC are deleted (those
+     * already deleting are counted as such); returns what is still there (deleting or not) for the caller to wait on.
+     */
+    async removeVpcPortEndpoints(args: { clientCredentials: string; instanceId: string; portId: string; vpcId: string; deleteNow: boolean }): Promise<{ deleted: string[]; remaining: string[] }> {
+      const c = clients.of(args.clientCredentials);
+      return cloudCall(async (scope) => {
+        const inVpc = (await portEndpoints(c, scope, args.instanceId, args.portId)).filter((e) => e.vpc_id === args.vpcId);
+        const deleted: string[] = [];
+        if (args.deleteNow) {
+          for (const e of inVpc.filter((x) => LIVE(x.status))) {
+            await deleteIgnoringNotFound(scope, 'deleteEndpoint', (o) => c.vpcep.deleteEndpoint(e.id, o));
+            deleted.push(e.id);
+          }
+        }
+        return { deleted, remaining: inVpc.map((e) => e.id).sort() };
+      });
+    },
   };
 }
