@@ -14,7 +14,8 @@ import type { NamedAccessResult } from '../../workflows/named-access-workflow.js
 import type { RemoveClientResult } from '../../workflows/remove-client-workflow.js';
 import { parseProvisionInput } from '../../workflows/input.js';
 import { brokerName } from '../../workflows/broker-names.js';
-import { admin, FAST_TIMEOUTS, namedRequest, startSuite, withVpcWorkers, type Suite } from './support.js';
+import { TEARDOWN_WORKFLOW_TYPE, teardownWorkflowId, type TeardownResult } from '../../workflows/ops-input.js';
+import { addFault, admin, defaultRequest, FAST_TIMEOUTS, namedRequest, provision, startSuite, withVpcWorkers, type Suite } from './support.js';
 
 /** The default cloud plus a second client VPC in account A ({prefix}.4.0/24). */
 function threeVpcScenario(): ScenarioInput {
@@ -91,6 +92,25 @@ async function removeVpc(taskQueue: string, account: 'A' | 'B', index = 0): Prom
     timeouts: FAST_TIMEOUTS,
   });
   return (await h.result()) as RemoveClientResult;
+}
+
+async function teardownAll(taskQueue: string): Promise<TeardownResult> {
+  const h = await suite.env.client.workflow.start(TEARDOWN_WORKFLOW_TYPE, {
+    taskQueue,
+    workflowId: teardownWorkflowId(instance().instanceId),
+    args: [{ instanceId: instance().instanceId, timeouts: FAST_TIMEOUTS }],
+  });
+  return (await h.result()) as TeardownResult;
+}
+
+/** Nothing of the access is left: no endpoint, service, zone; every broker advertises its listener IP. */
+async function expectClean(): Promise<void> {
+  const d = await dump();
+  expect(projects(d).flatMap((p) => p.endpoints).filter((e) => e.status !== 'deleted')).toEqual([]);
+  expect(projects(d).flatMap((p) => p.endpointServices)).toEqual([]);
+  expect(projects(d).flatMap((p) => p.dnsZones)).toEqual([]);
+  const info = projects(d).flatMap((p) => p.kafkaInstances)[0]?.cross_vpc_info ?? {};
+  for (const [listener, v] of Object.entries(info)) expect(v.advertised_ip).toBe(listener);
 }
 
 /** Produce/consume rounds from one VPC until stopped: counts of successes and the errors seen. */
@@ -200,6 +220,77 @@ describe('named access: one instance, many client VPCs', () => {
 
       // Removing it again finds nothing: the saga is idempotent.
       expect(await removeVpc(tq, 'A')).toMatchObject({ alreadyClean: true });
+
+      // ---- teardown of the whole access: the zones of both accounts, endpoints, services, the names --------
+      const td = await teardownAll(tq);
+      expect(td.removed.zones).toHaveLength(2);
+      expect(td.restoredAdvertisedIps).toBe(true);
+      await expectClean();
+    });
+  }, 240_000);
+
+  it('migrates a single-VPC IP access to names with no error for a client that bootstraps by IP; faults in an add and a remove leave the other VPCs working and report exactly what is left', async () => {
+    await withVpcWorkers(suite, async (tq) => {
+      // An IP-mode access on VPC A (the default, unchanged).
+      const ip = await provision(suite, tq, defaultRequest(suite, { timeouts: FAST_TIMEOUTS, verify: { timeoutMs: 20_000, attempts: 2 } }));
+      expect(ip.status).toBe('verified');
+      const ipBootstrap = ip.bootstrapServers ?? '';
+      // A client in VPC A bootstrapping with the endpoint IPs keeps working across the switch to names: the names
+      // resolve, in its VPC, to the same endpoint IPs.
+      let stop = false;
+      const seen = { ok: 0, errors: [] as string[] };
+      const loop = (async () => {
+        while (!stop) {
+          try {
+            await withDnsServer(net('A').dnsServer, () => probeKafka({ bootstrapServers: ipBootstrap.split(','), security: { protocol: 'PLAINTEXT' }, topic: 'crossvpc-verify', timeoutMs: 20_000 }));
+            seen.ok += 1;
+          } catch (err) {
+            seen.errors.push(err instanceof Error ? err.message : String(err));
+          }
+        }
+      })();
+      const m = await addVpc(tq, 'A');
+      stop = true;
+      await loop;
+      expect(m).toMatchObject({ status: 'verified', switchedListeners: true, created: { zone: true, services: [], endpoints: [] } });
+      expect(seen.errors).toEqual([]);
+      expect(seen.ok).toBeGreaterThan(0);
+      const d = await dump();
+      expect(endpointIpsIn(d, net('A').vpcId)).toEqual(Object.values(m.records).sort());
+
+      // A DNS fault while adding VPC B (record sets refused for good): B's saga rolls back its endpoints and
+      // zone; A keeps flowing all along.
+      const ta = traffic(net('A').dnsServer);
+      await addFault(suite, { kind: 'error', status: 400, code: 'DNS.0303', match: { operation: 'dns.createRecordSet', account: 'B' } });
+      const failed = await addVpc(tq, 'B').then(
+        () => undefined,
+        (err: unknown) => err as { cause?: { type?: string; details?: { undone?: string[]; leftovers?: unknown[] }[] } },
+      );
+      const ra = await ta.stop();
+      await admin(suite, 'DELETE', '/admin/faults');
+      expect(failed?.cause?.type).toBe('ProvisioningRolledBack');
+      expect(failed?.cause?.details?.[0]?.leftovers).toEqual([]);
+      expect(failed?.cause?.details?.[0]?.undone?.join(' ')).toMatch(/private zone/);
+      expect(ra.errors).toEqual([]);
+      const afterFault = await dump();
+      expect(zonesOf(afterFault, net('B').vpcId)).toEqual([]);
+      expect(projects(afterFault).flatMap((p) => p.endpoints).filter((e) => e.vpcId === net('B').vpcId && e.status !== 'deleting')).toEqual([]);
+
+      // A fault while removing VPC A (zone delete refused): the removal reports the zone as a leftover; run again
+      // without the fault and it finishes.
+      await addFault(suite, { kind: 'error', status: 400, code: 'DNS.0303', match: { operation: 'dns.deleteZone' } });
+      const incomplete = await removeVpc(tq, 'A').then(
+        () => undefined,
+        (err: unknown) => err as { cause?: { type?: string; details?: { leftovers?: { kind: string }[] }[] } },
+      );
+      await admin(suite, 'DELETE', '/admin/faults');
+      expect(incomplete?.cause?.type).toBe('TeardownIncomplete');
+      expect(incomplete?.cause?.details?.[0]?.leftovers?.map((l) => l.kind)).toEqual(['dns-zone']);
+      const again = await removeVpc(tq, 'A');
+      expect(again.removed.zones).toHaveLength(1);
+
+      expect((await teardownAll(tq)).restoredAdvertisedIps).toBe(true);
+      await expectClean();
     });
   }, 240_000);
 });
