@@ -11,7 +11,7 @@ import { DEFAULT_ACCESS_ZONE, zoneNameSchema } from './broker-names.js';
 import { ipv4CidrSchema } from './cidr.js';
 
 /** Ids that also end up in tags (≤ 43 chars of `[A-Za-z0-9_@-]`) and in workflow ids. */
-const resourceId = (what: string) =>
+export const resourceId = (what: string) =>
   z
     .string({ error: `${what} is required` })
     .min(1, `${what} must not be empty`)
@@ -19,7 +19,7 @@ const resourceId = (what: string) =>
     .regex(/^[A-Za-z0-9][A-Za-z0-9_@-]*$/, `${what} may only contain letters, digits, '-', '_' and '@'`);
 
 /** A credential-set or secret-reference name: resolved by the worker from its environment. */
-const refName = (what: string) =>
+export const refName = (what: string) =>
   z
     .string()
     .min(1, `${what} must not be empty`)

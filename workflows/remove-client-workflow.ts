@@ -12,45 +12,16 @@
  * the job; it runs non-cancellable (terminate + re-run is safe).
  */
 import { ApplicationFailure, CancellationScope } from '@temporalio/workflow';
-import { z } from 'zod';
-import { zoneNameSchema, DEFAULT_ACCESS_ZONE } from './broker-names.js';
 import type { Leftover } from './definitions.js';
 import { ErrorTypes } from './errors.js';
-import { PollingSchema } from './input.js';
 import { createLockClient } from './lock.js';
 import { instanceLockKey } from './lock-definitions.js';
 import { pollUntil } from './poll.js';
 import { otcProxies } from './proxies.js';
 import { errorMessage } from './saga.js';
+import { RemoveClientInputSchema, type RemoveClientResult } from './remove-client-input.js';
 
-const id = (what: string) =>
-  z
-    .string({ error: `${what} is required` })
-    .min(1, `${what} must not be empty`)
-    .max(43, `${what} must be at most 43 characters`)
-    .regex(/^[A-Za-z0-9][A-Za-z0-9_@-]*$/, `${what} may only contain letters, digits, '-', '_' and '@'`);
-const ref = (what: string) => z.string().min(1, `${what} must not be empty`).max(40).regex(/^[A-Za-z][A-Za-z0-9_-]*$/, `${what} must be a credential-set name`);
-
-export const RemoveClientInputSchema = z
-  .object({
-    instanceId: id('instanceId'),
-    clientVpcId: id('clientVpcId'),
-    instanceCredentials: ref('instanceCredentials').default('default'),
-    /** Credential set of the VPC's account (its zone and endpoints); default: the instance's. */
-    clientCredentials: ref('clientCredentials').optional(),
-    zone: zoneNameSchema.default(DEFAULT_ACCESS_ZONE),
-    timeouts: PollingSchema.default(PollingSchema.parse({})),
-  })
-  .strict();
-export type RemoveClientRequest = z.input<typeof RemoveClientInputSchema>;
-
-export interface RemoveClientResult {
-  instanceId: string;
-  clientVpcId: string;
-  removed: { zones: string[]; endpoints: string[] };
-  /** Nothing of this VPC was found. */
-  alreadyClean: boolean;
-}
+export type { RemoveClientRequest, RemoveClientResult } from './remove-client-input.js';
 
 export async function removeNamedClientVpc(raw: unknown): Promise<RemoveClientResult> {
   const parsed = RemoveClientInputSchema.safeParse(raw);
