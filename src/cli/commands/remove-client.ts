@@ -17,7 +17,7 @@ const spec = {
   summary: `${summary}. Waits for the result unless --no-wait. Exit code: 0 removed (or nothing found, or started), 1 incomplete, 2 bad flags.`,
   flags: {
     ...INSTANCE_FLAG,
-    'client-vpc-id': { type: 'string', value: 'ID', description: 'the client VPC to remove' },
+    'client-vpc-id': { type: 'string', value: 'ID', description: 'the client VPC to remove (required)' },
     'client-credentials': { type: 'string', value: 'NAME', description: "credential set of the VPC's account (default: the instance's)" },
     'instance-credentials': { type: 'string', value: 'NAME', description: "credential set of the instance's account (default `default`)" },
     zone: { type: 'string', value: 'ZONE', description: 'the private zone of the broker names (default kafka.internal)' },
