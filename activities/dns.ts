@@ -197,10 +197,10 @@ export function createDnsActivities(clients: Clients) {
      * Teardown: every private zone tagged for this access in the accounts of the given credential sets
      * (`optional` sets only when configured on this worker), whatever VPC it is bound to.
      */
-    async discoverAccessZones(args: { instanceId: string; credentialSets: CredentialSetName[]; optional: CredentialSetName[] }): Promise<{ zones: { credentials: CredentialSetName; zoneId: string; vpcIds: string[] }[] }> {
+    async discoverAccessZones(args: { instanceId: string; credentialSets: CredentialSetName[]; optional: CredentialSetName[] }): Promise<{ zones: { credentials: CredentialSetName; zoneId: string; vpcIds: string[]; forVpc?: string }[] }> {
       const sets = [...new Set([...args.credentialSets, ...args.optional.filter((s) => clients.isConfigured(s))])];
       return cloudCall(async (scope) => {
-        const out: { credentials: CredentialSetName; zoneId: string; vpcIds: string[] }[] = [];
+        const out: { credentials: CredentialSetName; zoneId: string; vpcIds: string[]; forVpc?: string }[] = [];
         const seen = new Set<string>();
         for (const set of sets) {
           const c = clients.of(set);
@@ -208,7 +208,8 @@ export function createDnsActivities(clients: Clients) {
           for (const z of await c.dns.listAllPrivateZones({}, scope.read())) {
             if (!ours(z, args.instanceId) || seen.has(z.id) || z.status === 'PENDING_DELETE') continue;
             seen.add(z.id);
-            out.push({ credentials: set, zoneId: z.id, vpcIds: z.routers.map((r) => r.router_id) });
+            const forVpc = tagValue(z.tags, TAG_CLIENT_VPC);
+            out.push({ credentials: set, zoneId: z.id, vpcIds: z.routers.map((r) => r.router_id), ...(forVpc ? { forVpc } : {}) });
           }
         }
         return { zones: out };

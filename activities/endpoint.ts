@@ -207,5 +207,18 @@ export function createEndpointActivities(clients: Clients) {
         return { deleted, remaining: inVpc.map((e) => e.id).sort() };
       });
     },
+
+    /** Named access: this access's live endpoints in one VPC, per port (re-verification of that VPC). */
+    async readVpcEndpoints(args: { clientCredentials: string; instanceId: string; portIds: string[]; vpcId: string }): Promise<{ portId: string; endpointId: string; status: string; ip?: string }[]> {
+      const c = clients.of(args.clientCredentials);
+      return cloudCall(async (scope) => {
+        const out: { portId: string; endpointId: string; status: string; ip?: string }[] = [];
+        for (const portId of args.portIds) {
+          const eps = (await portEndpoints(c, scope, args.instanceId, portId)).filter((e) => e.vpc_id === args.vpcId && LIVE(e.status)).sort(oldestFirst);
+          for (const e of eps) out.push({ portId, endpointId: e.id, status: e.status, ...(e.ip ? { ip: e.ip } : {}) });
+        }
+        return out;
+      });
+    },
   };
 }

@@ -185,6 +185,11 @@ export function removeClientWorkflowId(instanceId: string, clientVpcId: string):
   return `crossvpc-${instanceId}-vpc-${clientVpcId}-remove`;
 }
 
+/** Workflow id of the re-verification of one client VPC of a named access. */
+export function namedReverifyWorkflowId(instanceId: string, clientVpcId: string): string {
+  return `crossvpc-${instanceId}-vpc-${clientVpcId}-verify`;
+}
+
 /** Child workflow id of one broker port. */
 export function portWorkflowId(parentWorkflowId: string, portId: string): string {
   return `${parentWorkflowId}-port-${portId}`;

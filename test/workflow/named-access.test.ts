@@ -12,6 +12,8 @@ import type { ScenarioInput } from '../../src/sandbox/scenario/schema.js';
 import { startOrJoinClientVpc, startOrJoinRemoveClient } from '../../src/temporal/access-client.js';
 import type { NamedAccessResult } from '../../workflows/named-access-workflow.js';
 import type { RemoveClientResult } from '../../workflows/remove-client-workflow.js';
+import type { NamedReverifyResult } from '../../workflows/named-reverify-workflow.js';
+import { namedReverifyWorkflowId } from '../../workflows/input.js';
 import { parseProvisionInput } from '../../workflows/input.js';
 import { brokerName } from '../../workflows/broker-names.js';
 import { TEARDOWN_WORKFLOW_TYPE, teardownWorkflowId, type TeardownResult } from '../../workflows/ops-input.js';
@@ -92,6 +94,15 @@ async function removeVpc(taskQueue: string, account: 'A' | 'B', index = 0): Prom
     timeouts: FAST_TIMEOUTS,
   });
   return (await h.result()) as RemoveClientResult;
+}
+
+async function reverify(taskQueue: string, heal: boolean): Promise<NamedReverifyResult> {
+  const h = await suite.env.client.workflow.start('reverifyNamedClientVpc', {
+    taskQueue,
+    workflowId: namedReverifyWorkflowId(instance().instanceId, net('A').vpcId),
+    args: [{ instanceId: instance().instanceId, clientVpcId: net('A').vpcId, heal, timeouts: FAST_TIMEOUTS, verify: { timeoutMs: 20_000, attempts: 2 } }],
+  });
+  return (await h.result()) as NamedReverifyResult;
 }
 
 async function teardownAll(taskQueue: string): Promise<TeardownResult> {
@@ -293,4 +304,45 @@ describe('named access: one instance, many client VPCs', () => {
       await expectClean();
     });
   }, 240_000);
+
+  it('re-verification finds drift in the zone (a record changed, a record deleted, the zone deleted), heals it, and the names resolve to the endpoints again', async () => {
+    await withVpcWorkers(suite, async (tq) => {
+      const a = await addVpc(tq, 'A');
+      expect(a.status).toBe('verified');
+      expect(await reverify(tq, false)).toMatchObject({ health: 'healthy', drift: [], verified: true });
+
+      // Someone changes b1 and deletes b2 in VPC A's zone (with the account's own credentials).
+      const dns = suite.clients('default').dns;
+      if (!dns) throw new Error('no DNS client');
+      const [n1 = '', n2 = ''] = names();
+      const sets = await dns.listAllRecordSets(a.zoneId, { type: 'A' });
+      const r1 = sets.find((r) => r.name === `${n1}.`);
+      const r2 = sets.find((r) => r.name === `${n2}.`);
+      if (!r1 || !r2) throw new Error('records not found');
+      await dns.updateRecordSet(a.zoneId, r1.id, { records: ['127.9.9.9'] });
+      await dns.deleteRecordSet(a.zoneId, r2.id);
+      await new Promise((r) => setTimeout(r, 400));
+      expect(await resolveIn(net('A').dnsServer, n1)).toEqual(['127.9.9.9']);
+
+      const found = await reverify(tq, false);
+      expect(found.health).toBe('drifted');
+      expect(found.drift.map((d) => d.kind).sort()).toEqual(['record-changed', 'record-missing']);
+      expect(found.verified).toBe(false);
+
+      const healed = await reverify(tq, true);
+      expect(healed).toMatchObject({ health: 'healed', verified: true });
+      expect(await resolveIn(net('A').dnsServer, n1)).toEqual([a.records[n1]]);
+      expect(await resolveIn(net('A').dnsServer, n2)).toEqual([a.records[n2]]);
+
+      // The zone deleted: found missing, created and bound again by the heal.
+      await dns.deleteZone(a.zoneId);
+      await new Promise((r) => setTimeout(r, 400));
+      expect((await reverify(tq, false)).drift.map((d) => d.kind)).toEqual(['zone-missing']);
+      expect(await reverify(tq, true)).toMatchObject({ health: 'healed', verified: true });
+      expect(await resolveIn(net('A').dnsServer, n1)).toEqual([a.records[n1]]);
+
+      expect((await teardownAll(tq)).restoredAdvertisedIps).toBe(true);
+      await expectClean();
+    });
+  }, 180_000);
 });
