@@ -145,3 +145,24 @@ describe('DNS private zones', () => {
     ]);
   });
 });
+
+describe('the per-VPC resolver on the wire', () => {
+  it('answers NODATA for AAAA of a known name, FORMERR for a malformed query, REFUSED outside the zones', async () => {
+    const { answerQuery } = await import('../../src/sandbox/dataplane/vpc-resolver.js');
+    const resolve: Parameters<typeof answerQuery>[1] = (name) => (name === 'b1.x.kafka.internal' ? { kind: 'answer', ips: ['127.9.2.7'], ttl: 60 } : { kind: 'refused' });
+    const query = (name: string, type: number): Buffer => {
+      const labels = name.split('.').map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)]));
+      const q = Buffer.concat([...labels, Buffer.from([0, 0, type, 0, 1])]);
+      return Buffer.concat([Buffer.from([0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]), q]);
+    };
+    const a = answerQuery(query('b1.x.kafka.internal', 1), resolve);
+    expect(a?.readUInt16BE(0)).toBe(0x1234);
+    expect((a?.readUInt16BE(2) ?? 0) & 0xf).toBe(0);
+    expect(a?.readUInt16BE(6)).toBe(1);
+    expect([...(a?.subarray(a.length - 4) ?? [])]).toEqual([127, 9, 2, 7]);
+    const aaaa = answerQuery(query('b1.x.kafka.internal', 28), resolve);
+    expect([(aaaa?.readUInt16BE(2) ?? 0) & 0xf, aaaa?.readUInt16BE(6)]).toEqual([0, 0]);
+    expect((answerQuery(query('other.example', 1), resolve)?.readUInt16BE(2) ?? 0) & 0xf).toBe(5);
+    expect((answerQuery(Buffer.from([0xab, 0xcd, 0x01]), resolve)?.readUInt16BE(2) ?? 0) & 0xf).toBe(1);
+  });
+});
