@@ -8,7 +8,7 @@
  *    listeners and endpoints are not healed here (a provisioning run of the VPC does that);
  *  - then the produce/consume check from the VPC (its verify worker), unless drift remains.
  */
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
 import { z } from 'zod';
 import { brokerNames, DEFAULT_ACCESS_ZONE, namedBootstrap, zoneNameSchema } from './broker-names.js';
 import { ErrorTypes } from './errors.js';
@@ -20,7 +20,6 @@ import { pollUntil } from './poll.js';
 import { otcProxies, verifyProxy } from './proxies.js';
 import { errorMessage } from './saga.js';
 import { vpcVerifyTaskQueue } from './task-queues.js';
-import { workflowInfo } from '@temporalio/workflow';
 
 export const NamedReverifyInputSchema = z
   .object({
@@ -125,7 +124,15 @@ export async function reverifyNamedClientVpc(raw: unknown): Promise<NamedReverif
     try {
       const bootstrap = namedBootstrap(inst.entries, names);
       await verifyProxy(input.verify, t, vpcVerifyTaskQueue(workflowInfo().taskQueue, clientVpcId)).verifyKafka.executeWithOptions({ summary: `produce/consume from VPC ${clientVpcId}` }, [
-        { bootstrapServers: bootstrap, expectBrokerHosts: Object.values(names), topic: input.verify.topic, protocol: input.verify.protocol, timeoutMs: input.verify.timeoutMs },
+        {
+          bootstrapServers: bootstrap,
+          expectBrokerHosts: Object.values(names),
+          topic: input.verify.topic,
+          protocol: input.verify.protocol,
+          ...(input.verify.mechanism ? { mechanism: input.verify.mechanism } : {}),
+          ...(input.verify.secretRef ? { secretRef: input.verify.secretRef } : {}),
+          timeoutMs: input.verify.timeoutMs,
+        },
       ]);
       verified = true;
     } catch (err) {

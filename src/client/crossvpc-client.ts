@@ -15,8 +15,9 @@ import { randomUUID } from 'node:crypto';
 import type { WorkflowExecutionStatusName, WorkflowHandle } from '@temporalio/client';
 import { Client, Connection, WorkflowFailedError, ApplicationFailure, CancelledFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '../temporal/sdk.js';
 import { approveSignal, progressQuery, type AccessPhase, type AccessProgress, type PortProgressEntry } from '../../workflows/definitions.js';
-import { accessWorkflowId, namedAccessWorkflowId, parseProvisionInput, removeClientWorkflowId, type ProvisionInput, type ProvisionRequest } from '../../workflows/input.js';
+import { accessWorkflowId, namedAccessWorkflowId, namedReverifyWorkflowId, parseProvisionInput, removeClientWorkflowId, type ProvisionInput, type ProvisionRequest } from '../../workflows/input.js';
 import type { NamedAccessResult } from '../../workflows/named-access-workflow.js';
+import type { NamedReverifyResult } from '../../workflows/named-reverify-workflow.js';
 import { RemoveClientInputSchema, type RemoveClientRequest, type RemoveClientResult } from '../../workflows/remove-client-input.js';
 import {
   REVERIFY_WORKFLOW_TYPE,
@@ -423,6 +424,20 @@ export class CrossVpcClient {
     const workflowId = removeClientWorkflowId(input.instanceId, input.clientVpcId);
     const r = await this.runOnce<RemoveClientResult>(REMOVE_CLIENT_WORKFLOW_TYPE, workflowId, input.instanceId, input, options, `Remove VPC ${input.clientVpcId} from the named access to Kafka ${input.instanceId}`);
     return { ...r, instanceId: input.instanceId, clientVpcId: input.clientVpcId };
+  }
+
+  /**
+   * Named access: one re-verification of one client VPC now (its zone and records against its endpoints, the
+   * names on the brokers, then produce/consume from the VPC); `heal` rewrites records and re-creates the zone.
+   * The workflow validates the request (InvalidInput names the field).
+   */
+  async reverifyClientVpc(
+    request: { instanceId: string; clientVpcId: string; instanceCredentials?: string; clientCredentials?: string; zone?: string; heal?: boolean; verify?: Record<string, unknown> },
+    options: { wait?: boolean; taskQueue?: string } = {},
+  ) {
+    const workflowId = namedReverifyWorkflowId(request.instanceId, request.clientVpcId);
+    const r = await this.runOnce<NamedReverifyResult>('reverifyNamedClientVpc', workflowId, request.instanceId, request, { ...options, wait: options.wait !== false }, `Re-verify VPC ${request.clientVpcId} of the named access to Kafka ${request.instanceId}`);
+    return { ...r, instanceId: request.instanceId, clientVpcId: request.clientVpcId };
   }
 
   async teardown(request: TeardownRequest, options: { wait?: boolean; taskQueue?: string } = {}): Promise<TeardownOutcome> {
