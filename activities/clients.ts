@@ -4,6 +4,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { DmsClient } from '../src/otc/dms-client.js';
+import type { DnsClient } from '../src/otc/dns-client.js';
 import type { VpcClient } from '../src/otc/vpc-client.js';
 import type { VpcepClient } from '../src/otc/vpcep-client.js';
 import { ErrorTypes } from '../workflows/errors.js';
@@ -40,6 +41,11 @@ export interface OtcClientSet {
     | 'getFirewall'
     | 'getVpc'
     | 'getSubnet'
+  >;
+  /** DNS private zones: only named access uses them (absent in fakes of IP-mode tests). */
+  dns?: Pick<
+    DnsClient,
+    'createPrivateZone' | 'getZone' | 'listAllPrivateZones' | 'deleteZone' | 'createRecordSet' | 'listAllRecordSets' | 'updateRecordSet' | 'deleteRecordSet' | 'associateRouter' | 'disassociateRouter'
   >;
 }
 

@@ -188,5 +188,37 @@ export function createEndpointActivities(clients: Clients) {
         return { remaining: remaining.sort() };
       });
     },
+
+    /**
+     * Named access, removing one client VPC: this access's endpoints of the port in that VPC are deleted (those
+     * already deleting are counted as such); returns what is still there (deleting or not) for the caller to wait on.
+     */
+    async removeVpcPortEndpoints(args: { clientCredentials: string; instanceId: string; portId: string; vpcId: string; deleteNow: boolean }): Promise<{ deleted: string[]; remaining: string[] }> {
+      const c = clients.of(args.clientCredentials);
+      return cloudCall(async (scope) => {
+        const inVpc = (await portEndpoints(c, scope, args.instanceId, args.portId)).filter((e) => e.vpc_id === args.vpcId);
+        const deleted: string[] = [];
+        if (args.deleteNow) {
+          for (const e of inVpc.filter((x) => LIVE(x.status))) {
+            await deleteIgnoringNotFound(scope, 'deleteEndpoint', (o) => c.vpcep.deleteEndpoint(e.id, o));
+            deleted.push(e.id);
+          }
+        }
+        return { deleted, remaining: inVpc.map((e) => e.id).sort() };
+      });
+    },
+
+    /** Named access: this access's live endpoints in one VPC, per port (re-verification of that VPC). */
+    async readVpcEndpoints(args: { clientCredentials: string; instanceId: string; portIds: string[]; vpcId: string }): Promise<{ portId: string; endpointId: string; status: string; ip?: string }[]> {
+      const c = clients.of(args.clientCredentials);
+      return cloudCall(async (scope) => {
+        const out: { portId: string; endpointId: string; status: string; ip?: string }[] = [];
+        for (const portId of args.portIds) {
+          const eps = (await portEndpoints(c, scope, args.instanceId, portId)).filter((e) => e.vpc_id === args.vpcId && LIVE(e.status)).sort(oldestFirst);
+          for (const e of eps) out.push({ portId, endpointId: e.id, status: e.status, ...(e.ip ? { ip: e.ip } : {}) });
+        }
+        return out;
+      });
+    },
   };
 }

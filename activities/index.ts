@@ -13,6 +13,7 @@
 import { createAccessStateActivities } from './access-state.js';
 import { resolveClients, type ActivityDeps } from './clients.js';
 import { createDiscoveryActivities } from './discovery.js';
+import { createDnsActivities } from './dns.js';
 import { createEndpointActivities } from './endpoint.js';
 import { createEndpointServiceActivities } from './endpoint-service.js';
 import { createListenerActivities } from './listeners.js';
@@ -31,6 +32,7 @@ export function createActivities(deps: ActivityDeps & { operationRunning?: Opera
     ...createEndpointActivities(clients),
     ...createNetworkRuleActivities(clients, deps.operationRunning ?? operationRunning),
     ...createDiscoveryActivities(clients),
+    ...createDnsActivities(clients),
     ...createWorkflowRunActivities(),
   };
 }

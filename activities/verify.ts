@@ -14,6 +14,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { KafkaProbeError, probeKafka, type KafkaProbeOptions, type KafkaProbeResult, type KafkaProbeSecurity } from '../src/kafka/kafka-probe.js';
+import { withDnsServer } from '../src/kafka/vpc-resolver.js';
 import { ErrorTypes } from '../workflows/errors.js';
 import type { VerifyArgs, VerifyResult } from './types.js';
 
@@ -22,6 +23,11 @@ export interface VerifyDeps {
   probe?: (options: KafkaProbeOptions) => Promise<KafkaProbeResult>;
   /** Where secrets are looked up; defaults to `process.env`. */
   env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * The client VPC's DNS server (`host:port`) when this worker does not run inside that VPC (the sandbox):
+   * broker names resolve through it alone. Unset: the system resolver (a worker inside the VPC).
+   */
+  dnsServer?: string;
 }
 
 export function secretEnvPrefix(ref: string): string {
@@ -79,14 +85,16 @@ export function createVerifyActivities(deps: VerifyDeps = {}) {
       ctx.heartbeat();
       const timer = setInterval(() => ctx.heartbeat(), 1_000);
       try {
-        const run = probe({
+        const options: KafkaProbeOptions = {
           bootstrapServers: args.bootstrapServers.split(',').filter(Boolean),
           security,
           topic: args.topic,
           timeoutMs: args.timeoutMs,
           expectBrokerHosts: args.expectBrokerHosts,
           clientId: `crossvpc-verify-${ctx.info.workflowExecution?.workflowId ?? "standalone"}`,
-        });
+        };
+        const dnsServer = deps.dnsServer;
+        const run = dnsServer ? withDnsServer(dnsServer, () => probe(options)) : probe(options);
         // The probe has its own deadline and closes its clients itself; a cancel stops waiting for it.
         const r = await Promise.race([run, ctx.cancelled]);
         return { brokers: r.brokers, produced: r.produced, consumed: r.consumed, elapsedMs: r.elapsedMs };

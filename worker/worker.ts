@@ -12,7 +12,7 @@ import { createActivities, createVerifyActivities, type ActivityDeps, type OtcCl
 import { credentialSet, type AppConfig } from '../src/config/env-config.js';
 import { createOtcClients, type CreateOtcClientsOptions } from '../src/otc/otc-clients.js';
 import { currentWorkflowBundle } from '../src/devtools/build-state.js';
-import { verifyTaskQueue } from '../workflows/task-queues.js';
+import { verifyTaskQueue, vpcVerifyTaskQueue } from '../workflows/task-queues.js';
 import { activityLogIds } from './logging.js';
 
 /** The workflow bundle entry, as a file path (works from .ts sources under tsx and from compiled .js). */
@@ -31,6 +31,8 @@ export interface CrossVpcWorkerOptions {
   /** Required for the main worker. */
   activityDeps?: ActivityDeps;
   verifyDeps?: VerifyDeps;
+  /** Named access: the verify worker serves this client VPC (`<taskQueue>-verify-<clientVpcId>`) instead. */
+  clientVpcId?: string;
   /** Prebundled workflow code (tests bundle once per file); default {@link defaultWorkflowSource}. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** How long in-flight activities may finish on shutdown (default 30 s; the SDK default is 0). */
@@ -154,7 +156,7 @@ export async function createCrossVpcWorkers(o: CrossVpcWorkerOptions): Promise<C
     try {
       workers.verify = await Worker.create({
         ...common,
-        taskQueue: verifyTaskQueue(o.taskQueue),
+        taskQueue: o.clientVpcId ? vpcVerifyTaskQueue(o.taskQueue, o.clientVpcId) : verifyTaskQueue(o.taskQueue),
         activities: createVerifyActivities(o.verifyDeps ?? {}),
       });
     } catch (err) {

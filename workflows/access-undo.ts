@@ -172,4 +172,27 @@ export class AccessUndo {
       () => changed(),
     );
   }
+
+  /**
+   * Named access: the client VPC's private zone, when this run created it (or may have: a create without an
+   * answer, found again by name, router and tag). Its record sets go with it. Registered before the zone is
+   * asked for, after the ports: undone before the endpoints.
+   */
+  zone(args: { clientCredentials: string; instanceId: string; clientVpcId: string; zone: string }, created: () => { zoneId: string | null; maybe: boolean; existed: boolean }): void {
+    const { undo } = this.c;
+    this.saga.add(
+      'removed the private zone this run created',
+      'dns-zone',
+      async () => {
+        const c = created();
+        if (c.existed) return { kept: [`private zone ${c.zoneId ?? args.zone} of VPC ${args.clientVpcId} (there before this run)`] };
+        let zoneId = c.zoneId;
+        if (!zoneId && c.maybe) zoneId = (await undo.findClientZone.executeWithOptions({ summary: 'look for a zone created without an answer' }, [args]))?.zoneId ?? null;
+        if (!zoneId) return {};
+        await undo.deleteClientZone.executeWithOptions({ summary: `delete private zone ${zoneId}` }, [{ clientCredentials: args.clientCredentials, zoneId }]);
+        return { undone: [`removed private zone ${zoneId} (${args.zone}) of VPC ${args.clientVpcId} and its records`] };
+      },
+      () => [created().zoneId ?? ''].filter(Boolean),
+    );
+  }
 }

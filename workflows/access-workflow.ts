@@ -17,34 +17,29 @@ import {
   ApplicationFailure,
   CancellationScope,
   CancelledFailure,
-  ChildWorkflowFailure,
   condition,
-  executeChild,
   isCancellation,
   log,
-  ParentClosePolicy,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { AccessBaseline, AccessState, InstanceView, NetworkAclResult, SecurityGroupRuleResult, VerifyResult } from '../activities/types.js';
+import type { AccessBaseline, AccessState, InstanceView, VerifyResult } from '../activities/types.js';
 import { AccessProgressTracker } from './access-progress.js';
-import { AccessUndo, type PortUndoState } from './access-undo.js';
+import { AccessUndo } from './access-undo.js';
 import type { AccessFailureDetails, AccessResult } from './access-outcome.js';
 import { baselineEndpointIps } from './baseline.js';
 import { approveSignal, progressQuery, type UndoReport } from './definitions.js';
 import { ErrorTypes } from './errors.js';
-import { failureType, mayHaveMutated } from './failure-type.js';
+import { failureType } from './failure-type.js';
 import { settleInDoubt } from './in-doubt.js';
 import { parseProvisionInput, portWorkflowId, type ProvisionInput } from './input.js';
 import { createLockClient } from './lock.js';
-import { instanceLockKey, securityGroupLockKey } from './lock-definitions.js';
+import { instanceLockKey } from './lock-definitions.js';
 import { bootstrapServers, buildAdvertisedMapping, classifyAdvertised, MappingError } from './mapping.js';
-import type { PortFailureDetails, PortResult } from './port-input.js';
-import { portRequest } from './port-requests.js';
-import { provisionPortEndpoint } from './port-workflow.js';
+import type { PortResult } from './port-input.js';
+import { provisionPortsAndRules } from './ports-and-rules.js';
 import { otcProxies, verifyProxy } from './proxies.js';
 import { errorMessage, listText } from './saga.js';
-import { CrossVpcInstanceId, CrossVpcPhase } from './search-attributes.js';
 
 export type { AccessFailureDetails, AccessResult } from './access-outcome.js';
 
@@ -73,7 +68,12 @@ export async function provisionCrossVpcAccess(raw: unknown): Promise<AccessResul
 
     // ---- 2 + 3. one child per broker port, and the network rules, in parallel ---------------------------
     failedStep = 'provisioning the endpoints';
-    const { ports, rules } = await provisionPortsAndRules(instance, baseline, clientSubnetCidr);
+    const { ports, rules } = await provisionPortsAndRules(
+      { input, t, forward, look, locks, progress, undoSteps, parentWorkflowId: workflowIdOf(), onFailedStep: (step) => (failedStep = step) },
+      instance,
+      baseline,
+      clientSubnetCidr,
+    );
 
     // ---- 4. advertised IPs by port id (after the approval gate) ----------------------------------------
     failedStep = 'building the advertised-IP mapping';
@@ -171,97 +171,6 @@ export async function provisionCrossVpcAccess(raw: unknown): Promise<AccessResul
       state.instance.entries.map((e) => ({ portId: e.portId, listenerIp: e.listenerIp, status: 'pending', workflowId: portWorkflowId(workflowIdOf(), e.portId) })),
     );
     return state;
-  }
-
-  async function provisionPortsAndRules(
-    inst: InstanceView,
-    baseline: AccessBaseline,
-    clientSubnetCidr: string | undefined,
-  ): Promise<{ ports: Map<string, PortResult>; rules: { securityGroupRule: SecurityGroupRuleResult | null; networkAcl: NetworkAclResult | null; createdRule: string | null } }> {
-    progress.phase('provisioning-endpoints');
-    const states = new Map<string, PortUndoState>();
-    undoSteps.ports(inst.entries, baseline, states);
-    const rules = { securityGroupRule: null as SecurityGroupRuleResult | null, networkAcl: null as NetworkAclResult | null, createdRule: null as string | null };
-    // Whether a rule step may have changed the cloud (it answered, or failed after a create without an answer).
-    const tried = { sg: false, acl: false };
-    if (input.manageSecurityGroupRule) undoSteps.securityGroupRule(inst, baseline, () => ({ ruleId: rules.createdRule, maybe: tried.sg }));
-    if (input.manageNetworkAcl === 'auto') undoSteps.networkAcl(inst, baseline, () => tried.acl);
-
-    const results = new Map<string, PortResult>();
-    const scope = new CancellationScope();
-    let firstError: unknown;
-    const fail = (err: unknown, step?: string): void => {
-      if (firstError !== undefined) return;
-      firstError = err;
-      if (step) failedStep = step;
-      scope.cancel(); // siblings stop and undo themselves
-    };
-    const child = async (e: InstanceView['entries'][number]): Promise<void> => {
-      progress.port(e.portId, { status: 'provisioning' });
-      states.set(e.portId, { kind: 'unclean', leftovers: [] }); // until the child tells
-      try {
-        const r = await executeChild(provisionPortEndpoint, {
-          workflowId: portWorkflowId(workflowIdOf(), e.portId),
-          args: [portRequest(input, inst, e, baseline)],
-          parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-          staticSummary: `VPC endpoint for broker ${e.listenerIp} (port ${e.portId})`,
-          typedSearchAttributes: [
-            { key: CrossVpcInstanceId, value: instanceId },
-            { key: CrossVpcPhase, value: 'creating-service' },
-          ],
-        });
-        results.set(e.portId, r);
-        states.set(e.portId, { kind: 'ready', result: r });
-        progress.port(e.portId, { status: 'ready', serviceId: r.serviceId, endpointId: r.endpointId, endpointIp: r.endpointIp });
-      } catch (err) {
-        states.set(e.portId, childUndoState(err));
-        progress.port(e.portId, { status: isCancellation(err) ? 'cancelled' : 'failed', error: errorMessage(err) });
-        fail(err);
-      }
-    };
-    const noting = async <T>(which: 'sg' | 'acl', call: () => Promise<T>): Promise<T> => {
-      try {
-        const r = await call();
-        tried[which] = true;
-        return r;
-      } catch (err) {
-        if (isCancellation(err) || mayHaveMutated(err)) tried[which] = true;
-        throw err;
-      }
-    };
-    const networkRules = async (): Promise<void> => {
-      try {
-        if (input.manageSecurityGroupRule) {
-          const r = await locks.withLock(securityGroupLockKey(inst.securityGroupId), 'security-group-rule', t.lockWaitMs, () =>
-            noting('sg', () =>
-              forward.ensureSecurityGroupRule.executeWithOptions({ summary: 'ensure ingress TCP 9011 from 198.19.128.0/17' }, [
-                { instanceCredentials: input.instanceCredentials, instanceId, securityGroupId: inst.securityGroupId },
-              ]),
-            ),
-          );
-          rules.securityGroupRule = r;
-          if (!baseline.securityGroupRule && r.marked && r.ruleId) rules.createdRule = r.ruleId;
-          progress.set('securityGroupRule', { ruleId: r.ruleId, created: rules.createdRule !== null });
-        }
-        if (input.manageNetworkAcl === 'auto') {
-          const cidr = input.clientSubnetCidr ?? clientSubnetCidr;
-          const args = { instanceCredentials: input.instanceCredentials, instanceId, subnetId: inst.subnetId, ...(cidr ? { clientSubnetCidr: cidr } : {}) };
-          const acl = await settleInDoubt(await noting('acl', () => forward.ensureNetworkAclRules.executeWithOptions({ summary: 'network ACL: allow 9011 from VPCEP and client subnet' }, [args])), {
-            what: 'network ACL rules',
-            t,
-            look: () => look.findNetworkAclRules.executeWithOptions({ summary: 'look for our network ACL rules' }, [args]),
-            again: () => forward.ensureNetworkAclRules.executeWithOptions({ summary: 'network ACL: allow 9011 from VPCEP and client subnet' }, [args]),
-          });
-          rules.networkAcl = acl;
-          progress.set('networkAcl', { firewallId: acl.firewallId, ruleIds: acl.ruleIds, created: acl.ruleIds.some((id) => !(baseline.networkAcl?.ruleIds ?? []).includes(id)) });
-        }
-      } catch (err) {
-        fail(err, 'ensuring the network rules');
-      }
-    };
-    await scope.run(() => Promise.all([...inst.entries.map((e) => child(e)), networkRules()]));
-    if (firstError !== undefined) throw firstError;
-    return { ports: results, rules };
   }
 
   function mappingByPortId(inst: InstanceView, ports: Map<string, PortResult>): Record<string, string> {
@@ -397,19 +306,6 @@ function validInput(raw: unknown): ProvisionInput & { clientCredentials: string 
 
 function workflowIdOf(): string {
   return workflowInfo().workflowId;
-}
-
-/** What the parent knows after a child ended with an error. */
-function childUndoState(err: unknown): PortUndoState {
-  if (!(err instanceof ChildWorkflowFailure)) return { kind: 'unclean', leftovers: [] };
-  const c = err.cause;
-  if (c instanceof ApplicationFailure && c.type === ErrorTypes.PortRolledBack) return { kind: 'clean' };
-  if (c instanceof CancelledFailure) return { kind: 'clean' };
-  if (c instanceof ApplicationFailure && c.type === ErrorTypes.CompensationFailed) {
-    const d = c.details?.[0] as PortFailureDetails | undefined;
-    return { kind: 'unclean', leftovers: d?.leftovers ?? [] };
-  }
-  return { kind: 'unclean', leftovers: [] };
 }
 
 /** A preflight failure raised inside the first activity, as the access's own failure. */

@@ -18,7 +18,7 @@ const defineSignal = (name: string): SignalDefinition => ({ type: 'signal', name
 export const ACCESS_REPORT_MEMO = 'crossvpcReport';
 
 /** The kinds of resource an access creates (and an undo removes). */
-export type ResourceKind = 'endpoint' | 'endpoint-service' | 'whitelist' | 'security-group-rule' | 'acl-rule' | 'advertised-ip';
+export type ResourceKind = 'endpoint' | 'endpoint-service' | 'whitelist' | 'security-group-rule' | 'acl-rule' | 'advertised-ip' | 'dns-zone';
 
 /** Something an undo could not remove or restore: what, which ids (when known), why. */
 export interface Leftover {
@@ -45,6 +45,7 @@ export type AccessPhase =
   | 'waiting-for-lock'
   | 'reading-instance'
   | 'provisioning-endpoints'
+  | 'writing-zone'
   | 'awaiting-approval'
   | 'updating-listeners'
   | 'verifying'
@@ -74,6 +75,8 @@ export interface AccessProgress {
   securityGroupRule?: { ruleId: string | null; created: boolean };
   networkAcl?: { firewallId: string | null; ruleIds: string[]; created: boolean };
   bootstrapServers?: string;
+  /** Named access: this client VPC's private zone. */
+  zoneId?: string;
   awaitingApproval: boolean;
   /** The advertised-IP switch (listener → before → after), known once the endpoints are ready. */
   advertisedChange?: { listenerIp: string; portId: string; before: string; after: string }[];

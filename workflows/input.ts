@@ -7,10 +7,11 @@
  * (`verify.secretRef`); the worker resolves both from its own configuration.
  */
 import { z } from 'zod';
+import { DEFAULT_ACCESS_ZONE, zoneNameSchema } from './broker-names.js';
 import { ipv4CidrSchema } from './cidr.js';
 
 /** Ids that also end up in tags (≤ 43 chars of `[A-Za-z0-9_@-]`) and in workflow ids. */
-const resourceId = (what: string) =>
+export const resourceId = (what: string) =>
   z
     .string({ error: `${what} is required` })
     .min(1, `${what} must not be empty`)
@@ -18,7 +19,7 @@ const resourceId = (what: string) =>
     .regex(/^[A-Za-z0-9][A-Za-z0-9_@-]*$/, `${what} may only contain letters, digits, '-', '_' and '@'`);
 
 /** A credential-set or secret-reference name: resolved by the worker from its environment. */
-const refName = (what: string) =>
+export const refName = (what: string) =>
   z
     .string()
     .min(1, `${what} must not be empty`)
@@ -89,6 +90,15 @@ export const VerifySchema = z
   });
 export type VerifyOptions = z.infer<typeof VerifySchema>;
 
+export const AccessModeSchema = z
+  .object({
+    mode: z.enum(['ip', 'named'], { error: 'access.mode must be "ip" or "named"' }).default('ip'),
+    /** The private zone the broker names live in (named mode). */
+    zone: zoneNameSchema.default(DEFAULT_ACCESS_ZONE),
+  })
+  .strict();
+export type AccessMode = z.infer<typeof AccessModeSchema>;
+
 export const ProvisionInputSchema = z
   .object({
     instanceId: resourceId('instanceId'),
@@ -119,6 +129,12 @@ export const ProvisionInputSchema = z
     force: z.boolean().default(false),
     verify: VerifySchema.default(VerifySchema.parse({})),
     timeouts: PollingSchema.default(PollingSchema.parse({})),
+    /**
+     * How clients reach the brokers (absent = `ip`, the single-VPC default): `named` makes each broker advertise
+     * `b<n>.<instance-short-id>.<zone>` and gives this client VPC a private zone resolving the names to its own
+     * endpoints; each client VPC is then an access of its own (`crossvpc-<instanceId>-vpc-<clientVpcId>`).
+     */
+    access: AccessModeSchema.optional(),
   })
   .strict();
 
@@ -157,6 +173,21 @@ export function parseProvisionInput(raw: unknown): InputParseResult {
 /** Workflow id of the one access per instance. */
 export function accessWorkflowId(instanceId: string): string {
   return `crossvpc-${instanceId}`;
+}
+
+/** Workflow id of one client VPC of a named access. */
+export function namedAccessWorkflowId(instanceId: string, clientVpcId: string): string {
+  return `crossvpc-${instanceId}-vpc-${clientVpcId}`;
+}
+
+/** Workflow id of the removal of one client VPC from a named access. */
+export function removeClientWorkflowId(instanceId: string, clientVpcId: string): string {
+  return `crossvpc-${instanceId}-vpc-${clientVpcId}-remove`;
+}
+
+/** Workflow id of the re-verification of one client VPC of a named access. */
+export function namedReverifyWorkflowId(instanceId: string, clientVpcId: string): string {
+  return `crossvpc-${instanceId}-vpc-${clientVpcId}-verify`;
 }
 
 /** Child workflow id of one broker port. */

@@ -8,6 +8,7 @@ export type TeardownPhase =
   | 'cancelling-provisioning'
   | 'discovering'
   | 'restoring-advertised-ips'
+  | 'deleting-zones'
   | 'removing-rules'
   | 'deleting-endpoints'
   | 'deleting-services'
@@ -19,7 +20,8 @@ export interface TeardownProgress {
   instanceId: string;
   phase: TeardownPhase;
   cancelledProvisioning?: boolean;
-  removed: { endpoints: string[]; services: string[]; securityGroupRules: string[]; aclRules: string[] };
+  /** `zones`: named access's private zones (absent in runs before named access existed). */
+  removed: { endpoints: string[]; services: string[]; securityGroupRules: string[]; aclRules: string[]; zones?: string[] };
   /** listener IP → the endpoint IP (ours) it advertised before the teardown set it back. */
   restored: Record<string, string>;
   /** Things seen but not touched because they are not this access's (or other accesses still need them). */

@@ -46,7 +46,8 @@ export interface TeardownResult {
   instanceId: string;
   /** true when some broker's advertised IP was one of ours and was set back to its listener IP. */
   restoredAdvertisedIps: boolean;
-  removed: { endpoints: string[]; services: string[]; securityGroupRules: string[]; aclRules: string[] };
+  /** `zones`: named access's private zones (every searched account). */
+  removed: { endpoints: string[]; services: string[]; securityGroupRules: string[]; aclRules: string[]; zones?: string[] };
   /** Nothing of this access was found (after any running provisioning had rolled itself back). */
   alreadyClean: boolean;
   /** Extra: a provisioning run `crossvpc-<instanceId>` was running and was cancelled (it rolled back first). */

@@ -37,9 +37,10 @@ export function otcProxies(t: Polling) {
   return { forward, look, undo };
 }
 
-export function verifyProxy(v: VerifyOptions, t: Polling) {
+/** `taskQueue`: another verify queue than `<taskQueue>-verify` (a named access verifies per client VPC). */
+export function verifyProxy(v: VerifyOptions, t: Polling, taskQueue?: string) {
   return proxyActivities<VerifyActivities>({
-    taskQueue: verifyTaskQueue(workflowInfo().taskQueue),
+    taskQueue: taskQueue ?? verifyTaskQueue(workflowInfo().taskQueue),
     startToCloseTimeout: v.timeoutMs + 30_000,
     // The verify worker may not run yet: allow it some time to pick the task up.
     scheduleToStartTimeout: Math.max(60_000, t.activityMs),

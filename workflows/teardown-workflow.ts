@@ -13,11 +13,16 @@
  *     needs it (under the security group's lock)
  *  4. endpoints deleted (wait until gone), then the services (EndPoint.3006 retried), wait until gone
  *
+ * Named access (patch `teardown-named-access`): brokers advertising this access's names b<n>.<short-id>.… go back
+ * too, and before the endpoints every private zone tagged for the access (in the searched accounts) is deleted.
+ *
  * Each kind is attempted even when another failed; a step that fails for good is reported as a leftover
  * (`TeardownIncomplete`), and a re-run finishes the job. Teardown is itself a cleanup: it runs in a
  * non-cancellable scope (terminate + re-run is safe).
  */
-import { ApplicationFailure, CancellationScope, log, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, log, patched, setHandler } from '@temporalio/workflow';
+import { instanceShortId } from './broker-names.js';
+import { pollUntil } from './poll.js';
 import type { AccessSnapshot, DiscoveredEndpoint } from '../activities/discovery.js';
 import { deleteEndpoints, deleteServices, failedStep } from './cleanup.js';
 import type { Leftover } from './definitions.js';
@@ -93,9 +98,11 @@ export async function teardownCrossVpcAccess(raw: unknown): Promise<TeardownResu
       // ---- 2. advertised IPs that are ours go back to the listener IPs ----------------------------------
       const ourIps = new Set(portEndpoints.flatMap((e) => (e.ip ? [e.ip] : [])));
       const restore: Record<string, string> = {};
-      for (const entry of snap.instance?.entries ?? []) {
+      const named = patched('teardown-named-access');
+      const ourName = (advertised: string, i: number): boolean => named && advertised.startsWith(`b${i + 1}.${instanceShortId(instanceId)}.`);
+      for (const [i, entry] of (snap.instance?.entries ?? []).entries()) {
         if (entry.advertisedIp === entry.listenerIp) continue;
-        if (ourIps.has(entry.advertisedIp)) {
+        if (ourIps.has(entry.advertisedIp) || ourName(entry.advertisedIp, i)) {
           restore[entry.listenerIp] = entry.listenerIp;
           progress.restored(entry.listenerIp, entry.advertisedIp);
         } else {
@@ -117,6 +124,30 @@ export async function teardownCrossVpcAccess(raw: unknown): Promise<TeardownResu
             again: () => undo.updateAdvertisedIps.executeWithOptions({ summary: `restore listener IPs of ${Object.keys(restore).join(', ')}` }, [args]),
           });
           restoredAdvertisedIps = r.changed;
+        });
+      }
+
+      // ---- 2b. named access: the private zones of every searched account ----------------------------------
+      if (named) {
+        await attempt('dns-zone', 'private zones tagged crossvpc-access', [], async () => {
+          const found = await look.discoverAccessZones.executeWithOptions({ summary: `find private zones tagged crossvpc-access=${instanceId}` }, [
+            { instanceId, credentialSets: [input.instanceCredentials, input.clientCredentials], optional: OPTIONAL_CLIENT_SETS },
+          ]);
+          if (found.zones.length === 0) return;
+          phase('deleting-zones');
+          await Promise.all(
+            found.zones.map(async (z) => {
+              const ref = { clientCredentials: z.credentials, zoneId: z.zoneId };
+              await undo.deleteClientZone.executeWithOptions({ summary: `delete private zone ${z.zoneId} (VPC ${z.vpcIds.join(', ')})` }, [ref]);
+              await pollUntil({
+                what: `private zone ${z.zoneId} gone`,
+                schedule: { ...t, deadlineMs: t.compensationDeadlineMs },
+                check: () => look.getZoneStatus.executeWithOptions({ summary: `status of zone ${z.zoneId}` }, [ref]),
+                evaluate: (s) => (s.status === 'gone' ? { done: true, value: s } : { done: false }),
+              });
+              progress.state.removed.zones = [...(progress.state.removed.zones ?? []), z.zoneId].sort();
+            }),
+          );
         });
       }
 
@@ -202,7 +233,7 @@ export async function teardownCrossVpcAccess(raw: unknown): Promise<TeardownResu
       }
 
       const removed = progress.state.removed;
-      const nothing = removed.endpoints.length + removed.services.length + removed.securityGroupRules.length + removed.aclRules.length === 0;
+      const nothing = removed.endpoints.length + removed.services.length + removed.securityGroupRules.length + removed.aclRules.length + (removed.zones?.length ?? 0) === 0;
       if (leftovers.length > 0) {
         progress.state.leftovers = leftovers;
         phase('incomplete');

@@ -22,6 +22,7 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   approve: () => import('./commands/approve.js'),
   cancel: () => import('./commands/cancel.js'),
   teardown: () => import('./commands/teardown.js'),
+  'remove-client': () => import('./commands/remove-client.js'),
   verify: () => import('./commands/verify.js'),
   schedule: () => import('./commands/schedule.js'),
   setup: () => import('./commands/setup.js'),

@@ -28,6 +28,8 @@ export const REQUEST_FLAGS = {
   'approval-gate': { type: 'boolean', description: 'wait for `crossvpc approve` before switching the advertised IPs' },
   force: { type: 'boolean', description: 'proceed even if an advertised IP already differs and is not ours' },
   'keep-on-verify-failure': { type: 'boolean', description: 'keep the resources when verification fails (default: roll back)' },
+  'access-mode': { type: 'string', value: 'ip|named', description: 'ip (default): brokers advertise this VPC\'s endpoint IPs; named: brokers advertise b<n>.<short-id>.<zone>, this VPC gets a private zone (adds a client VPC)' },
+  zone: { type: 'string', value: 'ZONE', description: 'named access: the private zone of the broker names (default kafka.internal)' },
 } as const satisfies FlagSpecs;
 
 /** Input field → the flag that sets it. */
@@ -46,6 +48,8 @@ export const REQUEST_FIELD_FLAGS: Readonly<Record<string, string>> = {
   'verify.onFailure': '--keep-on-verify-failure',
   approvalGate: '--approval-gate',
   force: '--force',
+  'access.mode': '--access-mode',
+  'access.zone': '--zone',
 };
 
 /** zod shape of {@link REQUEST_FLAGS} (every value flag a string: the workflow schema judges the values). */
@@ -65,6 +69,8 @@ export const requestFlagSchema = {
   'approval-gate': z.boolean().optional(),
   force: z.boolean().optional(),
   'keep-on-verify-failure': z.boolean().optional(),
+  'access-mode': z.string().optional(),
+  zone: z.string().optional(),
 };
 
 export type RequestFlags = { [K in keyof typeof requestFlagSchema]?: z.output<(typeof requestFlagSchema)[K]> };
@@ -115,6 +121,8 @@ export function commandLineRequest(a: RequestFlags): CommandLineRequest {
   if (a['keep-on-verify-failure']) set('verify.onFailure', 'keep');
   if (a['approval-gate']) set('approvalGate', true);
   if (a.force) set('force', true);
+  if (a['access-mode'] !== undefined) set('access.mode', a['access-mode']);
+  if (a.zone !== undefined) set('access.zone', a.zone);
   // Without a file every field comes from a flag or a default: an error names the flag that sets it.
   return doc ? { request, fieldFlags, file: doc.path } : { request, fieldFlags: { ...REQUEST_FIELD_FLAGS } };
 }

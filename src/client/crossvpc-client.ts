@@ -15,7 +15,10 @@ import { randomUUID } from 'node:crypto';
 import type { WorkflowExecutionStatusName, WorkflowHandle } from '@temporalio/client';
 import { Client, Connection, WorkflowFailedError, ApplicationFailure, CancelledFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '../temporal/sdk.js';
 import { approveSignal, progressQuery, type AccessPhase, type AccessProgress, type PortProgressEntry } from '../../workflows/definitions.js';
-import { accessWorkflowId, parseProvisionInput, type ProvisionInput, type ProvisionRequest } from '../../workflows/input.js';
+import { accessWorkflowId, namedAccessWorkflowId, namedReverifyWorkflowId, parseProvisionInput, removeClientWorkflowId, type ProvisionInput, type ProvisionRequest } from '../../workflows/input.js';
+import type { NamedAccessResult } from '../../workflows/named-access-workflow.js';
+import type { NamedReverifyResult } from '../../workflows/named-reverify-workflow.js';
+import { RemoveClientInputSchema, type RemoveClientRequest, type RemoveClientResult } from '../../workflows/remove-client-input.js';
 import {
   REVERIFY_WORKFLOW_TYPE,
   TEARDOWN_WORKFLOW_TYPE,
@@ -31,7 +34,7 @@ import {
 import { CrossVpcInstanceId, CrossVpcPhase } from '../../workflows/search-attributes.js';
 import { ErrorTypes } from '../../workflows/errors.js';
 import { PLAN_WORKFLOW_TYPE, planWorkflowId, type AccessPlan } from '../../workflows/plan.js';
-import { awaitAccessOutcome, startOrJoinAccess, temporalEnv, type ProvisionOutcome } from '../temporal/access-client.js';
+import { awaitAccessOutcome, NAMED_CLIENT_VPC_WORKFLOW_TYPE, REMOVE_CLIENT_WORKFLOW_TYPE, startOrJoinAccess, temporalEnv, type ProvisionOutcome } from '../temporal/access-client.js';
 import { NamespaceSetupError, setupNamespace, type NamespaceSetupResult } from '../temporal/namespace-setup.js';
 import {
   deleteReverifySchedule,
@@ -413,6 +416,47 @@ export class CrossVpcClient {
    * Starts (or joins) `crossvpc-teardown-<instanceId>`; unless `wait: false`, waits for its result. A
    * provisioning run still going is cancelled by the teardown workflow (it rolls back first).
    */
+  /**
+   * Named access: adds (or joins the adding of) one client VPC — `crossvpc-<instanceId>-vpc-<clientVpcId>`, a saga
+   * of its own (docs/decisions/named-access.md). The request must have `access.mode: "named"`.
+   */
+  async addClientVpc(request: ProvisionRequest, options: { wait?: boolean; taskQueue?: string } = {}) {
+    const input = CrossVpcClient.validateAccessRequest(request);
+    if (input.access?.mode !== 'named') throw new CrossVpcError('InvalidInput', 'access.mode must be "named" to add a client VPC to a named access', { field: 'access.mode', hint: 'pass --access-mode named' });
+    const workflowId = namedAccessWorkflowId(input.instanceId, input.clientVpcId);
+    const r = await this.runOnce<NamedAccessResult>(NAMED_CLIENT_VPC_WORKFLOW_TYPE, workflowId, input.instanceId, input, options, `Named access to Kafka ${input.instanceId} from VPC ${input.clientVpcId}`);
+    return { ...r, instanceId: input.instanceId, clientVpcId: input.clientVpcId };
+  }
+
+  /** Named access: removes one client VPC (its zone and endpoints; the other VPCs untouched). Idempotent. */
+  async removeClientVpc(request: RemoveClientRequest, options: { wait?: boolean; taskQueue?: string } = {}) {
+    const r0 = RemoveClientInputSchema.safeParse(request);
+    if (!r0.success) {
+      return invalidInput({
+        message: `invalid remove-client input: ${r0.error.issues.map((i) => `${i.path.map(String).join('.') || '(input)'}: ${i.message}`).join('; ')}`,
+        fields: r0.error.issues.map((i) => i.path.map(String).join('.') || '(input)'),
+      });
+    }
+    const input = r0.data;
+    const workflowId = removeClientWorkflowId(input.instanceId, input.clientVpcId);
+    const r = await this.runOnce<RemoveClientResult>(REMOVE_CLIENT_WORKFLOW_TYPE, workflowId, input.instanceId, input, options, `Remove VPC ${input.clientVpcId} from the named access to Kafka ${input.instanceId}`);
+    return { ...r, instanceId: input.instanceId, clientVpcId: input.clientVpcId };
+  }
+
+  /**
+   * Named access: one re-verification of one client VPC now (its zone and records against its endpoints, the
+   * names on the brokers, then produce/consume from the VPC); `heal` rewrites records and re-creates the zone.
+   * The workflow validates the request (InvalidInput names the field).
+   */
+  async reverifyClientVpc(
+    request: { instanceId: string; clientVpcId: string; instanceCredentials?: string; clientCredentials?: string; zone?: string; heal?: boolean; verify?: Record<string, unknown> },
+    options: { wait?: boolean; taskQueue?: string } = {},
+  ) {
+    const workflowId = namedReverifyWorkflowId(request.instanceId, request.clientVpcId);
+    const r = await this.runOnce<NamedReverifyResult>('reverifyNamedClientVpc', workflowId, request.instanceId, request, { ...options, wait: options.wait !== false }, `Re-verify VPC ${request.clientVpcId} of the named access to Kafka ${request.instanceId}`);
+    return { ...r, instanceId: request.instanceId, clientVpcId: request.clientVpcId };
+  }
+
   async teardown(request: TeardownRequest, options: { wait?: boolean; taskQueue?: string } = {}): Promise<TeardownOutcome> {
     const parsed = parseTeardownInput(request);
     if (!parsed.ok) return invalidInput(parsed);

@@ -20,7 +20,7 @@
  *   OTC_AK + OTC_SK [+ OTC_SECURITY_TOKEN]                                   (AK/SK; needs a project id)
  *   or OTC_USERNAME + OTC_PASSWORD + OTC_DOMAIN_NAME [+ OTC_PROJECT_NAME]
  *      [+ OTC_AGENCY_DOMAIN_NAME + OTC_AGENCY_NAME for assume_role]          (IAM token)
- *   OTC_ENDPOINT_IAM|VPCEP|DMS|VPC (base URL overrides, every set), OTC_TIMEOUT_MS (default 30000),
+ *   OTC_ENDPOINT_IAM|VPCEP|DMS|VPC|DNS (base URL overrides, every set), OTC_TIMEOUT_MS (default 30000),
  *   OTC_ENDPOINT_DISCOVERY = catalog (default) | template.
  *   OS_CLOUD, OS_CLIENT_CONFIG_FILE, OS_CLIENT_SECURE_FILE and the OS_* variables of openstack-source.ts.
  * Named sets (e.g. the cross-account client side): OTC_CREDENTIALS_<NAME>_<FIELD> with the same fields

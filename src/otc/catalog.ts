@@ -2,7 +2,7 @@
  * Service base URLs from an IAM (Keystone v3) catalog: the token's `token.catalog`, or `GET /v3/auth/catalog`.
  *
  * - Catalog types per service (the types gophertelekomcloud and python-otcextensions look up, first match wins):
- *   iam `identity`; vpcep `vpcep`; dms `dmsv2`, then `dms`; vpc `vpc`, then `network`.
+ *   iam `identity`; vpcep `vpcep`; dms `dmsv2`, then `dms`; vpc `vpc`, then `network`; dns `dns`.
  * - An endpoint qualifies when its interface is `public` (or absent) and its `region_id`/`region` is the
  *   configured region (an endpoint naming no region is taken only when none names the region).
  * - Our clients add their own path prefixes (`/v3/…`, `/v1/{project_id}/…`, `/v2/{project_id}/…`,
@@ -20,6 +20,7 @@ export const CATALOG_TYPES: Readonly<Record<OtcServiceName, readonly string[]>> 
   vpcep: ['vpcep'],
   dms: ['dmsv2', 'dms'],
   vpc: ['vpc', 'network'],
+  dns: ['dns'],
 };
 
 /** The valid entries of a raw catalog array (malformed entries are skipped, never fatal). */

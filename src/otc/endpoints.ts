@@ -7,10 +7,11 @@
  *   - IAM  `iam-pub.eu-ch2.sc.otc.t-systems.com`  (several code samples)
  *   - DMS  `dms.eu-ch2.sc.otc.t-systems.com`      UNCONFIRMED: by pattern only, no Swiss DMS docs found
  *   - VPCEP `vpcep.eu-ch2.sc.otc.t-systems.com`   UNCONFIRMED: by pattern only
+ *   - DNS  `dns.eu-ch2.sc.otc.t-systems.com`      UNCONFIRMED: by pattern only (docs/dns-contract.md)
  * When a host turns out wrong, set `OTC_ENDPOINT_<SERVICE>` instead of changing code.
  */
 
-export const OTC_SERVICES = ['iam', 'vpcep', 'dms', 'vpc'] as const;
+export const OTC_SERVICES = ['iam', 'vpcep', 'dms', 'vpc', 'dns'] as const;
 export type OtcServiceName = (typeof OTC_SERVICES)[number];
 
 export type ServiceUrls = Record<OtcServiceName, string>;
@@ -18,7 +19,7 @@ export type ServiceUrlOverrides = Partial<Record<OtcServiceName, string>>;
 
 /** Regions whose hosts live under `{region}.sc.otc.t-systems.com`, with per-service host prefixes. */
 const SWISS_REGIONS: ReadonlySet<string> = new Set(['eu-ch2']);
-const SWISS_HOST_PREFIX: Record<OtcServiceName, string> = { iam: 'iam-pub', vpcep: 'vpcep', dms: 'dms', vpc: 'vpc' };
+const SWISS_HOST_PREFIX: Record<OtcServiceName, string> = { iam: 'iam-pub', vpcep: 'vpcep', dms: 'dms', vpc: 'vpc', dns: 'dns' };
 
 /** The default `https://…` base URL (no trailing slash) of a service in a region. */
 export function defaultServiceUrl(service: OtcServiceName, region: string): string {

@@ -1,5 +1,5 @@
 /**
- * Wires transports, authorization and the four service clients for one {@link OtcConfig}.
+ * Wires transports, authorization and the five service clients for one {@link OtcConfig}.
  *
  * Base URLs come from an {@link EndpointDirectory}: configured URLs, or (services in `config.discover`) the
  * IAM catalog with the configured URL as fallback. Token requests and the AK/SK catalog request always go
@@ -9,6 +9,7 @@ import type { Dispatcher } from 'undici';
 import { AkSkAuthorizer, NO_AUTH, TokenAuthorizer, TokenCache, type Authorizer, type PasswordCredentials, type TokenIssuer } from './auth.js';
 import type { Catalog } from './catalog.js';
 import { DmsClient } from './dms-client.js';
+import { DnsClient } from './dns-client.js';
 import { EndpointDirectory, type CatalogLoader } from './endpoint-directory.js';
 import { resolveServiceUrls, type OtcServiceName } from './endpoints.js';
 import { IamClient, projectScope } from './iam-client.js';
@@ -23,6 +24,8 @@ export interface OtcClients {
   dms: DmsClient;
   vpc: VpcClient;
   iam: IamClient;
+  /** DNS private zones (named access). */
+  dns: DnsClient;
   /** Where each service's base URL comes from (configured, catalog, fallback). */
   endpoints: EndpointDirectory;
 }
@@ -94,6 +97,8 @@ export function createOtcClients(config: OtcConfig, options: CreateOtcClientsOpt
       // Neutron v2.0 paths carry no project: name it in X-Project-Id.
       vpc: new VpcClient(transport('vpc', signer({ 'X-Project-Id': config.projectId }), dir), projectId),
       iam: new IamClient(transport('iam', signer(config.domainId ? { 'X-Domain-Id': config.domainId } : {}), dir)),
+      // DNS paths carry no project either.
+      dns: new DnsClient(transport('dns', signer({ 'X-Project-Id': config.projectId }), dir)),
       endpoints: dir,
     };
   }
@@ -125,6 +130,7 @@ export function createOtcClients(config: OtcConfig, options: CreateOtcClientsOpt
     dms: new DmsClient(transport('dms', authorizer, dir), projectId),
     vpc: new VpcClient(transport('vpc', authorizer, dir), projectId),
     iam: new IamClient(transport('iam', authorizer, dir)),
+    dns: new DnsClient(transport('dns', authorizer, dir)),
     endpoints: dir,
   };
 }

@@ -12,6 +12,7 @@ export interface ServiceUrls {
   vpcep: string;
   dms: string;
   vpc: string;
+  dns: string;
 }
 
 export interface SandboxContext {

@@ -21,7 +21,9 @@ import type { Scenario } from './scenario/schema.js';
 import { dmsRoutes } from './services/dms.js';
 import { iamErrorBody, iamRoutes } from './services/iam.js';
 import { vpcErrorBody, vpcRoutes } from './services/vpc.js';
+import { dnsError, dnsRoutes, resolveInVpc } from './services/dns.js';
 import { vpcepRoutes } from './services/vpcep.js';
+import { startVpcResolver, type VpcResolver } from './dataplane/vpc-resolver.js';
 import { readStateFile, StateFileError, StateSaver, type SavedSandbox, type ServicePorts } from './state/persistence.js';
 import { World } from './state/world.js';
 import { IdGenerator } from './util/random.js';
@@ -29,7 +31,7 @@ import { IdGenerator } from './util/random.js';
 export interface StartSandboxOptions {
   /** `'default'`, a JSON/YAML file path, or a scenario object. Default `'default'`. */
   scenario?: ScenarioSource;
-  /** First port: IAM N, VPCEP N+1, DMS N+2, VPC N+3, admin N+4. Default: random free ports. */
+  /** First port: IAM N, VPCEP N+1, DMS N+2, VPC N+3, admin N+4, DNS N+5. Default: random free ports. */
   port?: number;
   /** Real Kafka data plane (default true). false: the null data plane (no brokers, refusing listeners). */
   kafka?: boolean;
@@ -90,7 +92,8 @@ export interface ReadyLine {
   admin: string;
   accounts: ReadyAccount[];
   instances: ReadyInstance[];
-  clientNetworks: { account: string; projectId: string; vpcId: string; subnetId: string; cidr: string }[];
+  /** `dnsServer`: `host:port` of the VPC's resolver (answers the private zones bound to that VPC only). */
+  clientNetworks: { account: string; projectId: string; vpcId: string; subnetId: string; cidr: string; dnsServer: string }[];
   kafka: { enabled: boolean; caPemPath?: string };
 }
 
@@ -114,7 +117,9 @@ export interface Sandbox {
   stop(): Promise<void>;
 }
 
+/** In port order; admin comes after these four, DNS after admin (so `--port N` keeps admin at N+4). */
 const SERVICES: ServiceName[] = ['iam', 'vpcep', 'dms', 'vpc'];
+const ALL_PORTS = 6;
 
 async function portIsFree(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -167,15 +172,17 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
   const seed = fixed?.seed ?? options.seed ?? scenario.seed;
   const host = `${prefix}.0.1`;
   const portOf = (i: number): number => {
-    const name = i < SERVICES.length ? (SERVICES[i] as ServiceName) : 'admin';
-    if (saved) return saved.ports[name];
+    const name = i < SERVICES.length ? (SERVICES[i] as ServiceName) : i === SERVICES.length ? 'admin' : 'dns';
+    if (saved && (name !== 'dns' || saved.ports.dns)) return saved.ports[name];
+    if (saved) return 0;
     return options.port === undefined ? 0 : options.port + i;
   };
   if (options.port !== undefined || saved) {
-    for (let i = 0; i <= SERVICES.length; i++) {
+    for (let i = 0; i < ALL_PORTS; i++) {
       const p = portOf(i);
+      if (p === 0) continue;
       if (!(await portIsFree(host, p))) {
-        throw new Error(saved ? `port ${p} on ${host} (kept in ${options.stateFile ?? ''}) is in use` : `port ${p} on ${host} is in use (the sandbox needs ${options.port ?? 0}..${(options.port ?? 0) + SERVICES.length})`);
+        throw new Error(saved ? `port ${p} on ${host} (kept in ${options.stateFile ?? ''}) is in use` : `port ${p} on ${host} is in use (the sandbox needs ${options.port ?? 0}..${(options.port ?? 0) + ALL_PORTS - 1})`);
       }
     }
   }
@@ -193,7 +200,8 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
   const faults = new FaultInjector(seed, scenario.faults);
   const dataPlane = await chooseDataPlane(options, prefix, log, saved !== undefined);
   const servers: RunningServer[] = [];
-  const ports: ServicePorts = { iam: 0, vpcep: 0, dms: 0, vpc: 0, admin: 0 };
+  const ports: ServicePorts = { iam: 0, vpcep: 0, dms: 0, vpc: 0, admin: 0, dns: 0 };
+  const resolvers: VpcResolver[] = [];
   const saver = options.stateFile
     ? new StateSaver(
         options.stateFile,
@@ -204,8 +212,9 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
   scheduler.onSettled = () => saver?.soon();
   const stopAll = async () => {
     scheduler.clear();
-    await Promise.all(servers.map((s) => s.close()));
+    await Promise.all([...servers.map((s) => s.close()), ...resolvers.map((r) => r.close())]);
     servers.length = 0;
+    resolvers.length = 0;
     await scheduler.idle().catch(() => undefined);
     saver?.close();
     await dataPlane.stop();
@@ -213,7 +222,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
 
   try {
     for (const spec of instanceSpecs(world)) await dataPlane.startInstance(spec);
-    const urls: ServiceUrls = { iam: '', vpcep: '', dms: '', vpc: '' };
+    const urls: ServiceUrls = { iam: '', vpcep: '', dms: '', vpc: '', dns: '' };
     const sb: SandboxContext = {
       world: () => world,
       scenario,
@@ -234,18 +243,19 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
       const base = l.services[service] ?? l.baseMs;
       return base + (l.jitterMs > 0 ? Math.floor(random() * l.jitterMs) : 0);
     };
-    const routes: Record<ServiceName, RouteDef[]> = { iam: iamRoutes(sb), vpcep: vpcepRoutes(sb, lifecycle), dms: dmsRoutes(sb), vpc: vpcRoutes(sb) };
+    const routes: Record<ServiceName, RouteDef[]> = { iam: iamRoutes(sb), vpcep: vpcepRoutes(sb, lifecycle), dms: dmsRoutes(sb), vpc: vpcRoutes(sb), dns: dnsRoutes(sb) };
     const errorBodies: Record<ServiceName, (path: string, requestId: string, status: number, code: string | undefined, message: string | undefined) => unknown> = {
       iam: (_p, _r, status, code, message) => iamErrorBody(status, code, message),
       vpcep: (_p, _r, _s, code, message) => ({ error_code: code ?? 'EndPoint.0001', error_msg: message ?? 'Internal error (injected).' }),
       dms: (_p, _r, _s, code, message) => ({ error_code: code ?? 'DMS.00500000', error_msg: message ?? 'Internal error (injected).' }),
       vpc: vpcErrorBody,
+      dns: (_p, _r, status, code, message) => dnsError(status, code ?? 'DNS.0001', message ?? 'Internal error (injected).').body,
     };
-    for (const [i, service] of SERVICES.entries()) {
+    for (const [i, service] of [...SERVICES, 'dns' as const].entries()) {
       const server = await startServiceServer({
         service,
         host,
-        port: portOf(i),
+        port: portOf(service === 'dns' ? ALL_PORTS - 1 : i),
         routes: routes[service],
         authenticator,
         faults,
@@ -260,6 +270,13 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
       urls[service] = server.url;
       ports[service] = server.port;
     }
+
+    // One resolver per client VPC, on 127.A.0.(10+k): what a client of that VPC asks (dataplane/vpc-resolver.ts).
+    const clientVpcIds = [...new Set([...world.subnets.values()].filter((x) => x.client).map((x) => x.vpcId))];
+    for (const [k, vpcId] of clientVpcIds.entries()) {
+      resolvers.push(await startVpcResolver(vpcId, `${prefix}.0.${10 + k}`, (name) => resolveInVpc(world.zones.values(), vpcId, name), log));
+    }
+    const dnsServerOf = (vpcId: string): string => resolvers.find((r) => r.vpcId === vpcId)?.address ?? '';
 
     const buildReady = (): ReadyLine => {
       const w = world;
@@ -299,7 +316,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
         })),
         clientNetworks: [...w.subnets.values()]
           .filter((s) => s.client)
-          .map((s) => ({ account: w.projects.get(s.projectId)?.accountName ?? '', projectId: s.projectId, vpcId: s.vpcId, subnetId: s.id, cidr: s.cidr })),
+          .map((s) => ({ account: w.projects.get(s.projectId)?.accountName ?? '', projectId: s.projectId, vpcId: s.vpcId, subnetId: s.id, cidr: s.cidr, dnsServer: dnsServerOf(s.vpcId) })),
         kafka: { enabled: options.kafka !== false && !options.dataPlane, ...(dataPlane.caPemPath() ? { caPemPath: dataPlane.caPemPath() } : {}) },
       };
     };

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { AccessFailureDetails, AccessResult } from '../../workflows/access-outcome.js';
 import { ACCESS_REPORT_MEMO, type Leftover } from '../../workflows/definitions.js';
 import { ErrorTypes } from '../../workflows/errors.js';
-import { accessWorkflowId, type ProvisionInput } from '../../workflows/input.js';
+import { accessWorkflowId, namedAccessWorkflowId, removeClientWorkflowId, type ProvisionInput } from '../../workflows/input.js';
 import { CrossVpcInstanceId, CrossVpcPhase } from '../../workflows/search-attributes.js';
 
 export const PROVISION_WORKFLOW_TYPE = 'provisionCrossVpcAccess';
@@ -229,4 +229,54 @@ export function outcomeOfFailure(cause: Error | undefined, d: AccessFailureDetai
   if (cause instanceof TerminatedFailure) return { status: 'failed', bootstrapServers: null, ports, error: error(ErrorTypes.Terminated, 'terminated: no compensation ran') };
   if (cause instanceof TimeoutFailure) return { status: 'failed', bootstrapServers: null, ports, error: error(ErrorTypes.Timeout, cause.message) };
   return { status: 'failed', bootstrapServers: null, ports, error: error(cause?.name ?? 'Error', cause?.message ?? 'workflow failed') };
+}
+
+// ---- named access: one workflow per client VPC (docs/decisions/named-access.md) ---------------------------
+
+export const NAMED_CLIENT_VPC_WORKFLOW_TYPE = 'provisionNamedClientVpc';
+export const REMOVE_CLIENT_WORKFLOW_TYPE = 'removeNamedClientVpc';
+
+/**
+ * Starts the saga adding one client VPC to a named access (`crossvpc-<instanceId>-vpc-<clientVpcId>`), or joins
+ * the run of that id already going on.
+ */
+export async function startOrJoinClientVpc(client: Client, taskQueue: string, input: ProvisionInput): Promise<WorkflowHandle> {
+  const workflowId = namedAccessWorkflowId(input.instanceId, input.clientVpcId);
+  try {
+    return await client.workflow.start(NAMED_CLIENT_VPC_WORKFLOW_TYPE, {
+      taskQueue,
+      workflowId,
+      args: [input],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      memo: { [ACCESS_INPUT_MEMO]: input },
+      staticSummary: `Named access to Kafka ${input.instanceId} from VPC ${input.clientVpcId}`,
+      typedSearchAttributes: [
+        { key: CrossVpcInstanceId, value: input.instanceId },
+        { key: CrossVpcPhase, value: 'starting' },
+      ],
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return client.workflow.getHandle(workflowId);
+    throw err;
+  }
+}
+
+/** Starts (or joins) the removal of one client VPC from a named access. */
+export async function startOrJoinRemoveClient(client: Client, taskQueue: string, input: { instanceId: string; clientVpcId: string } & Record<string, unknown>): Promise<WorkflowHandle> {
+  const workflowId = removeClientWorkflowId(input.instanceId, input.clientVpcId);
+  try {
+    return await client.workflow.start(REMOVE_CLIENT_WORKFLOW_TYPE, {
+      taskQueue,
+      workflowId,
+      args: [input],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      staticSummary: `Remove VPC ${input.clientVpcId} from the named access to Kafka ${input.instanceId}`,
+      typedSearchAttributes: [{ key: CrossVpcInstanceId, value: input.instanceId }],
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return client.workflow.getHandle(workflowId);
+    throw err;
+  }
 }

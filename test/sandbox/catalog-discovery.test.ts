@@ -43,7 +43,7 @@ describe('clouds.yaml from the sandbox, endpoints from its catalog', () => {
   it('password (the written auth_type): the token catalog routes DMS, VPCEP and VPC', async () => {
     const config = loadConfig(env({ OS_CLOUD: 'sandbox-a' }), location());
     expect(config.otc.endpoints.iam).toBe(sb.ready.endpoints.iam);
-    expect(config.otc.discover).toEqual(['vpcep', 'dms', 'vpc']);
+    expect(config.otc.discover).toEqual(['vpcep', 'dms', 'vpc', 'dns']);
     const c = createOtcClients(config.otc);
     const instance = sb.ready.instances[0];
     if (!instance) throw new Error('the default scenario has an instance');

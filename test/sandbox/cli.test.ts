@@ -36,8 +36,8 @@ describe('crossvpc sandbox (process)', () => {
     });
     const ready = JSON.parse(first) as ReadyLine;
     expect(ready).toMatchObject({ ready: true, region: 'eu-de', authUrl: `${ready.endpoints.iam}/v3` });
-    for (const s of ['iam', 'vpcep', 'dms', 'vpc'] as const) expect(ready.endpoints[s]).toMatch(new RegExp(`^http://${prefix.replace('.', '\\.')}\\.0\\.1:\\d+$`));
-    expect(new Set(Object.values(ready.endpoints).concat(ready.admin)).size).toBe(5);
+    for (const s of ['iam', 'vpcep', 'dms', 'vpc', 'dns'] as const) expect(ready.endpoints[s]).toMatch(new RegExp(`^http://${prefix.replace('.', '\\.')}\\.0\\.1:\\d+$`));
+    expect(new Set(Object.values(ready.endpoints).concat(ready.admin)).size).toBe(6);
     expect(ready.accounts.map((a) => a.name)).toEqual(['A', 'B']);
     for (const a of ready.accounts) expect(a).toMatchObject({ domainId: expect.stringMatching(/^[0-9a-f]{32}$/) as unknown, projectId: expect.stringMatching(/^[0-9a-f]{32}$/) as unknown, projectName: 'eu-de' });
     expect(ready.instances).toEqual([expect.objectContaining({ account: 'A', brokers: 3, security: 'PLAINTEXT' })]);

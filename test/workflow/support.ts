@@ -218,3 +218,53 @@ export async function saveHistory(handle: Pick<WorkflowHandle, 'workflowId' | 'f
   const history = JSON.parse(historyToJSON(await handle.fetchHistory())) as unknown;
   writeFileSync(new URL(`${name}.json`, dir), `${JSON.stringify({ workflowId: handle.workflowId, history })}\n`);
 }
+
+// ---- named access (one verify worker per client VPC, each resolving through its VPC's resolver) ----------
+
+/**
+ * Main + verify workers, plus one verify worker per client VPC on `<taskQueue>-verify-<vpcId>` whose lookups go
+ * to that VPC's resolver (the sandbox's `clientNetworks[].dnsServer`), as a worker inside that VPC would.
+ */
+export async function withVpcWorkers<T>(suite: Suite, fn: (taskQueue: string) => Promise<T>, prefix = 'named'): Promise<T> {
+  const { Worker } = await import('@temporalio/worker');
+  const { createVerifyActivities } = await import('../../activities/index.js');
+  const { vpcVerifyTaskQueue } = await import('../../workflows/task-queues.js');
+  return withWorkers(
+    suite,
+    async (taskQueue) => {
+      const vpcWorkers = await Promise.all(
+        suite.sandbox.ready.clientNetworks.map((n) =>
+          Worker.create({
+            connection: suite.env.nativeConnection,
+            taskQueue: vpcVerifyTaskQueue(taskQueue, n.vpcId),
+            activities: createVerifyActivities({ dnsServer: n.dnsServer }),
+            shutdownGraceTime: '2s',
+          }),
+        ),
+      );
+      let run: () => Promise<T> = () => fn(taskQueue);
+      for (const w of vpcWorkers) {
+        const inner = run;
+        run = () => w.runUntil(inner);
+      }
+      return run();
+    },
+    prefix,
+  );
+}
+
+/** A named-access request for one client network of the sandbox (`account` A or B; `index` among its networks). */
+export function namedRequest(suite: Suite, account: 'A' | 'B', index = 0, overrides: Partial<ProvisionRequest> = {}): ProvisionRequest {
+  const ready = suite.sandbox.ready;
+  const net = ready.clientNetworks.filter((n) => n.account === account)[index];
+  const b = ready.accounts.find((a) => a.name === 'B');
+  if (!net || !b) throw new Error(`no client network ${account}[${index}]`);
+  return defaultRequest(suite, {
+    clientVpcId: net.vpcId,
+    clientSubnetId: net.subnetId,
+    clientSubnetCidr: net.cidr,
+    ...(account === 'B' ? { clientDomainId: b.domainId, clientCredentials: 'client' } : {}),
+    access: { mode: 'named' },
+    ...overrides,
+  });
+}

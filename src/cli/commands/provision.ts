@@ -6,13 +6,18 @@
  * JSON object when it ends: `status` (verified | rolled_back | failed), `bootstrapServers`, `ports[]`, and on
  * failure `error`. The request is validated before anything is contacted. Exit 0 verified (or started,
  * without --wait); 3 rolled back; 1 failed; 2 bad usage/configuration or namespace not set up.
+ *
+ * `--access-mode named` adds the client VPC to the instance's named access instead
+ * (`crossvpc-<instanceId>-vpc-<clientVpcId>`, docs/decisions/named-access.md); its JSON adds `clientVpcId`,
+ * `zone`, `zoneId`, `records` (broker name → this VPC's endpoint IP) and `switchedListeners`.
  */
 import { z } from 'zod';
+import type { ProvisionRequest } from '../../../workflows/input.js';
 import { CrossVpcClient } from '../../client/crossvpc-client.js';
 import { CrossVpcError } from '../../client/errors.js';
 import { COMMON_FLAGS, CONNECTION_ENV, CONNECTION_FLAGS, TASK_QUEUE_ENV, TASK_QUEUE_FLAG, connectOptions, flag, noWaitConflict, shouldWait, waitFlags, withFlagNames, type CommandSpec } from '../args.js';
 import { ExitCode, exitCodeOfOutcome } from '../exit-codes.js';
-import { runCommand } from '../output.js';
+import { runCommand, type Output } from '../output.js';
 import { commandLineRequest, REQUEST_FLAGS, requestFlagSchema, requiredWithoutInput, type CommandLineRequest } from '../provision-request.js';
 import { inputName } from '../input-file.js';
 import { outcomeText } from './approve.js';
@@ -88,6 +93,30 @@ function requestError(e: unknown, clr: CommandLineRequest): unknown {
   });
 }
 
+/** Named access: one client VPC's saga, started or joined, and (with --wait) its outcome. */
+async function addClientVpc(client: CrossVpcClient, input: ProvisionRequest, wait: boolean, out: Output): Promise<number> {
+  const o = await client.addClientVpc(input, { wait });
+  const base = { workflowId: o.workflowId, runId: o.runId, instanceId: o.instanceId, clientVpcId: o.clientVpcId };
+  if (o.status === 'started') {
+    out.result({ ok: true, status: 'started', ...base }, `started ${o.workflowId} (run ${o.runId})`);
+    return ExitCode.Ok;
+  }
+  if (o.status === 'failed' || !o.result) {
+    const rolledBack = o.error?.type === 'ProvisioningRolledBack';
+    out.result(
+      { ok: false, status: rolledBack ? 'rolled_back' : 'failed', bootstrapServers: null, ports: [], ...base, ...(o.error ? { error: o.error } : {}) },
+      `adding VPC ${o.clientVpcId} ${rolledBack ? 'was rolled back' : 'failed'}: ${o.error?.message ?? ''} [${o.error?.type ?? 'Error'}]`,
+    );
+    return rolledBack ? ExitCode.RolledBack : ExitCode.Failed;
+  }
+  const r = o.result;
+  out.result(
+    { ok: r.status === 'verified', status: r.status, bootstrapServers: r.bootstrapServers, ports: r.ports, ...base, zone: r.zone, zoneId: r.zoneId, records: r.records, switchedListeners: r.switchedListeners },
+    [`VPC ${o.clientVpcId}: ${r.status}; bootstrap ${r.bootstrapServers}`, ...Object.entries(r.records).map(([n, ip]) => `  ${n} → ${ip}`)],
+  );
+  return r.status === 'verified' ? ExitCode.Ok : ExitCode.Failed;
+}
+
 export async function run(argv: string[]): Promise<number> {
   return runCommand(
     spec,
@@ -99,6 +128,7 @@ export async function run(argv: string[]): Promise<number> {
         // Validated before anything is contacted: a bad request never reaches Temporal or the cloud.
         const input = CrossVpcClient.validateAccessRequest(clr.request);
         const client = await connect(connectOptions(args));
+        if (input.access?.mode === 'named') return await addClientVpc(client, input, shouldWait(args, false), out);
         handle = await client.startAccess(input);
         if (!shouldWait(args, false)) {
           out.result(

@@ -17,6 +17,8 @@ const spec = {
   flags: {
     ...INSTANCE_FLAG,
     ...CHECK_FLAGS,
+    'client-vpc-id': { type: 'string', value: 'ID', description: 'named access: re-verify this client VPC (its zone, records and data path from it)' },
+    zone: { type: 'string', value: 'ZONE', description: 'named access: the private zone of the broker names (default kafka.internal)' },
     ...LOCATION_FLAGS,
     ...waitFlags(true),
     ...TASK_QUEUE_FLAG,
@@ -28,6 +30,8 @@ const spec = {
     .object({
       'instance-id': flag.instanceId,
       ...checkSchema,
+      'client-vpc-id': z.string().min(1, '--client-vpc-id must not be empty').optional(),
+      zone: z.string().optional(),
       ...locationSchema,
       ...flag.wait,
       'task-queue': flag.taskQueue,
@@ -38,7 +42,10 @@ const spec = {
     })
     .strict()
     .superRefine(noWaitConflict),
-  notes: ['JSON: {ok, instanceId, workflowId, runId, health, drifts[{kind, portId?, listenerIp?, expected?, actual?, detail}], healed, checkedAt, beforeHeal?, healActions?, error?}'],
+  notes: [
+    'JSON: {ok, instanceId, workflowId, runId, health, drifts[{kind, portId?, listenerIp?, expected?, actual?, detail}], healed, checkedAt, beforeHeal?, healActions?, error?}',
+    'With --client-vpc-id (named access): {ok, instanceId, clientVpcId, workflowId, runId, health (healthy | healed | drifted | broken), drift[{kind, what}], healed[], verified, error?}',
+  ],
 } as const;
 
 /** Ok = the (post-heal, when healing) check found the access healthy. */
@@ -53,6 +60,31 @@ export function driftText(d: Drift): string {
 export async function run(argv: string[]): Promise<number> {
   return runCommand(spec, argv, async ({ args, out, connect }) => {
     const client = await connect(connectOptions(args));
+    const vpc = args['client-vpc-id'];
+    if (vpc) {
+      const check = checkOf(args);
+      const n = await client.reverifyClientVpc(
+        { ...locationOf(args), clientVpcId: vpc, ...(args.zone ? { zone: args.zone } : {}), ...(check.heal ? { heal: true } : {}), ...(check.verify ? { verify: check.verify } : {}) },
+        { wait: shouldWait(args, true) },
+      );
+      const nbase = { instanceId: n.instanceId, clientVpcId: n.clientVpcId, workflowId: n.workflowId, runId: n.runId };
+      if (n.status === 'started') {
+        out.result({ ok: true, status: 'started', ...nbase }, `verify started: ${n.workflowId} (run ${n.runId})`);
+        return ExitCode.Ok;
+      }
+      if (n.status === 'failed' || !n.result) {
+        out.result({ ok: false, ...nbase, health: null, drift: [], healed: [], verified: false, error: n.error ?? { type: 'Error', message: 'no result' } }, `verify failed: ${n.error?.message ?? ''} [${n.error?.type ?? 'Error'}]`);
+        return ExitCode.Failed;
+      }
+      const r = n.result;
+      const good = r.health === 'healthy' || r.health === 'healed';
+      out.result({ ok: good, ...nbase, health: r.health, drift: r.drift, healed: r.healed, verified: r.verified, ...(r.error ? { error: r.error } : {}) }, [
+        `${n.instanceId} VPC ${n.clientVpcId}: ${r.health}`,
+        ...r.drift.map((d) => `  drift: ${d.kind}: ${d.what}`),
+        ...r.healed.map((h) => `  repaired: ${h}`),
+      ]);
+      return good ? ExitCode.Ok : ExitCode.Unhealthy;
+    }
     const o = await client.verify({ ...locationOf(args), ...checkOf(args) }, { wait: shouldWait(args, true) });
     const base = { instanceId: o.instanceId, workflowId: o.workflowId, runId: o.runId };
     if (o.status === 'started') {

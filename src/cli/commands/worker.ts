@@ -13,6 +13,8 @@ import { z } from 'zod';
 import { ConfigError, loadConfig, type AppConfig } from '../../config/env-config.js';
 import { temporalEnv } from '../../temporal/access-client.js';
 import { clientsFromConfig, createCrossVpcWorkers, verifyTaskQueue, WorkerFailure, type WorkerRole } from '../../../worker/worker.js';
+import { vpcVerifyTaskQueue } from '../../../workflows/task-queues.js';
+import { parseDnsServer } from '../../kafka/vpc-resolver.js';
 import { ExitCode } from '../exit-codes.js';
 import { CONNECTION_ENV, HELP_FLAG, TASK_QUEUE_ENV, TASK_QUEUE_FLAG, flag } from '../args.js';
 import { parseFlags } from '../output.js';
@@ -25,6 +27,7 @@ const spec = {
   flags: {
     only: { type: 'string', value: 'main|verify', description: 'run one worker only (default both; verify needs no cloud credentials)' },
     ...TASK_QUEUE_FLAG,
+    'client-vpc-id': { type: 'string', value: 'ID', description: 'named access: the verify worker serves this client VPC (`<queue>-verify-<ID>`); run it inside that VPC' },
     rate: { type: 'string', value: 'N', description: 'at most N activities per second on the task queue (default unlimited)' },
     'wait-for-namespace': { type: 'boolean', description: 'when the namespace does not exist, say so and wait for it (default: exit 2 with the fix)' },
     'no-setup': { type: 'boolean', description: 'do not register missing search attributes at start, only check them (exit 2 when missing)' },
@@ -40,11 +43,13 @@ const spec = {
     'OTC_CREDENTIALS_<NAME>_*': 'named credential sets, e.g. `client` (cross-account)',
     'OS_CLOUD, OS_*': 'OpenStack variables / clouds.yaml entry of the default set',
     'CROSSVPC_SECRET_<REF>_*': 'USERNAME, PASSWORD, CA_FILE of the SASL_SSL verification (verify worker)',
+    CROSSVPC_VERIFY_DNS_SERVER: "named access, a verify worker not inside the client VPC: that VPC's DNS server (IPv4[:port]); broker names resolve through it alone",
   },
   schema: z
     .object({
       only: z.enum(['main', 'verify'], { error: '--only must be main or verify' }).optional(),
       'task-queue': z.string().min(1, '--task-queue must not be empty').optional(),
+      'client-vpc-id': z.string().min(1, '--client-vpc-id must not be empty').optional(),
       rate: z
         .string()
         .regex(/^\d+(\.\d+)?$/, '--rate must be a number of activities per second')
@@ -88,6 +93,15 @@ export async function run(argv: string[]): Promise<number> {
   const taskQueue = args['task-queue'] ?? temporal.taskQueue;
   const logger = createLogger(args['log-format']);
   // The worker's own lines: `crossvpc worker: …` in text, a log entry (component crossvpc-worker) in json.
+  let dnsServer: string | undefined;
+  try {
+    const raw = process.env.CROSSVPC_VERIFY_DNS_SERVER;
+    dnsServer = raw ? parseDnsServer(raw) : undefined;
+  } catch (err) {
+    process.stderr.write(`crossvpc worker: CROSSVPC_VERIFY_DNS_SERVER: ${(err as Error).message}\n`);
+    return ExitCode.Usage;
+  }
+  const verifyQueue = args['client-vpc-id'] ? vpcVerifyTaskQueue(taskQueue, args['client-vpc-id']) : verifyTaskQueue(taskQueue);
   const say = (line: string): void => {
     if (args['log-format'] === 'json') logger.info(line, { component: 'crossvpc-worker' });
     else process.stderr.write(`crossvpc worker: ${line}\n`);
@@ -118,24 +132,28 @@ export async function run(argv: string[]): Promise<number> {
   }
   const activityDeps = appConfig ? { clients: clientsFromConfig(appConfig, metricsServer ? { observe: cloudApiObserver(Runtime.instance().metricMeter) } : {}) } : undefined;
   try {
-    return await runWorkers(args, { temporal, taskQueue, roles, activityDeps, say, setReadiness: (r) => (readiness = r) });
+    return await runWorkers(args, { temporal, taskQueue, verifyQueue, dnsServer, roles, activityDeps, say, setReadiness: (r) => (readiness = r) });
   } finally {
     await metricsServer?.close();
   }
 }
 
 async function runWorkers(
-  args: { 'wait-for-namespace'?: boolean | undefined; 'no-setup'?: boolean | undefined; rate?: number | undefined },
+  args: { 'wait-for-namespace'?: boolean | undefined; 'no-setup'?: boolean | undefined; rate?: number | undefined; 'client-vpc-id'?: string | undefined },
   o: {
     temporal: { address: string; namespace: string };
     taskQueue: string;
+    /** The verify worker's queue: `<taskQueue>-verify`, or `<taskQueue>-verify-<clientVpcId>` inside a client VPC. */
+    verifyQueue: string;
+    /** The resolver of the client VPC the verify worker stands in for (CROSSVPC_VERIFY_DNS_SERVER). */
+    dnsServer: string | undefined;
     roles: WorkerRole[];
     activityDeps: { clients: ReturnType<typeof clientsFromConfig> } | undefined;
     say: (line: string) => void;
     setReadiness: (r: () => Promise<Readiness>) => void;
   },
 ): Promise<number> {
-  const { temporal, taskQueue, roles, activityDeps, say } = o;
+  const { temporal, taskQueue, verifyQueue, dnsServer, roles, activityDeps, say } = o;
   let connection: NativeConnection;
   try {
     connection = await NativeConnection.connect({ address: temporal.address });
@@ -153,10 +171,12 @@ async function runWorkers(
       taskQueue,
       roles,
       ...(activityDeps ? { activityDeps } : {}),
+      ...(dnsServer ? { verifyDeps: { dnsServer } } : {}),
+      ...(args['client-vpc-id'] ? { clientVpcId: args['client-vpc-id'] } : {}),
       shutdownGraceTime: '30s',
       ...(args.rate ? { maxTaskQueueActivitiesPerSecond: args.rate } : {}),
     });
-    say(`${roles.map((r) => (r === 'main' ? `main on ${taskQueue}` : `verify on ${verifyTaskQueue(taskQueue)}`)).join(', ')} (namespace ${temporal.namespace}, ${temporal.address})`);
+    say(`${roles.map((r) => (r === 'main' ? `main on ${taskQueue}` : `verify on ${verifyQueue}`)).join(', ')} (namespace ${temporal.namespace}, ${temporal.address})`);
     const polling = [
       ...(workers.main ? [{ role: 'main', worker: workers.main, kinds: ['workflow', 'activity'] as const }] : []),
       ...(workers.verify ? [{ role: 'verify', worker: workers.verify, kinds: ['activity'] as const }] : []),

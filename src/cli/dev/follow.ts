@@ -24,7 +24,7 @@ const PortSchema = z
 export const AccessProgressSchema = z
   .object({
     instanceId: z.string(),
-    phase: z.enum(['validating', 'reading-instance', 'provisioning-endpoints', 'awaiting-approval', 'updating-listeners', 'verifying', 'verified', 'unverified', 'compensating', 'rolled_back', 'failed']),
+    phase: z.enum(['validating', 'reading-instance', 'provisioning-endpoints', 'writing-zone', 'awaiting-approval', 'updating-listeners', 'verifying', 'verified', 'unverified', 'compensating', 'rolled_back', 'failed']),
     ports: z.array(PortSchema),
     bootstrapServers: z.string().optional(),
     awaitingApproval: z.boolean(),

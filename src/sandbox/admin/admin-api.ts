@@ -71,6 +71,7 @@ export function stateDump(world: World) {
           kafkaInstances: mine(world.instances).map((i) => ({ ...renderInstance(world, i), cross_vpc_info: JSON.parse(crossVpcInfo(i)) as unknown, brokers: i.brokers })),
           endpointServices: mine(world.services),
           endpoints: mine(world.endpoints),
+          dnsZones: mine(world.zones),
         };
       }),
     })),

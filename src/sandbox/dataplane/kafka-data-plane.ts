@@ -9,7 +9,13 @@ import { findKafkaLibs, projectRoot } from '../../devtools/tool-paths.js';
 import type { DataPlane, ForwardSpec, KafkaInstanceSpec } from '../data-plane.js';
 import { startKafkaCluster, startZooKeeper, type KafkaCluster, type KafkaMode, type ZooKeeperServer } from '../kafka/kafka-cluster.js';
 import { clientSubnetIps, ensureSandboxCa, issueBrokerKeystore, type SandboxCa } from '../kafka/tls.js';
+import { isHostname } from '../util/ip.js';
 import { assertLoopback, startTcpForwarder, type TcpForwarder } from './tcp-forwarder.js';
+
+/** An advertised address is a loopback IP (the sandbox never advertises outside it) or a domain name (named access). */
+function assertAdvertisable(value: string): void {
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(value) || !isHostname(value)) assertLoopback(value, 'advertised IP');
+}
 
 export interface KafkaDataPlaneOptions {
   /** The sandbox's address block `127.A` (see docs/architecture.md "Address plan"). */
@@ -204,7 +210,7 @@ export function createKafkaDataPlane(options: KafkaDataPlaneOptions): KafkaDataP
       await pending;
     },
     async setAdvertisedIps(instanceId, advertised) {
-      for (const ip of Object.values(advertised)) assertLoopback(ip, 'advertised IP');
+      for (const ip of Object.values(advertised)) assertAdvertisable(ip);
       const c = await cluster(instanceId);
       await c.setAdvertisedIps(advertised);
     },
@@ -251,7 +257,7 @@ export function createNullDataPlane(): DataPlane {
     },
     async setAdvertisedIps(instanceId, advertised) {
       if (!instances.has(instanceId)) throw new Error(`no Kafka instance ${instanceId} in the data plane`);
-      for (const ip of Object.values(advertised)) assertLoopback(ip, 'advertised IP');
+      for (const ip of Object.values(advertised)) assertAdvertisable(ip);
     },
     openEndpoint: (endpointId, spec) => endpoints.open(endpointId, spec),
     closeEndpoint: (endpointId) => endpoints.close(endpointId),

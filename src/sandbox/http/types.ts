@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { DmsFaults } from '../faults/fault-injector.js';
 import type { Account, AsyncFate, ErrorEntry, Project } from '../state/world.js';
 
-export type ServiceName = 'iam' | 'vpcep' | 'dms' | 'vpc';
+export type ServiceName = 'iam' | 'vpcep' | 'dms' | 'vpc' | 'dns';
 
 export interface Principal {
   account: Account;

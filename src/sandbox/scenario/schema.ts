@@ -141,7 +141,7 @@ export const accountSchema = z.strictObject({
 });
 
 const faultMatchSchema = z.strictObject({
-  service: z.enum(['iam', 'vpcep', 'dms', 'vpc']).optional(),
+  service: z.enum(['iam', 'vpcep', 'dms', 'vpc', 'dns']).optional(),
   /** Operation name, e.g. `vpcep.createEndpoint` (the product client's method names). */
   operation: z.string().optional(),
   method: z.string().optional(),
@@ -304,7 +304,7 @@ export const scenarioSchema = z.strictObject({
     .strictObject({
       baseMs: z.number().int().min(0).default(0),
       jitterMs: z.number().int().min(0).default(0),
-      services: z.partialRecord(z.enum(['iam', 'vpcep', 'dms', 'vpc']), z.number().int().min(0)).default({}),
+      services: z.partialRecord(z.enum(['iam', 'vpcep', 'dms', 'vpc', 'dns']), z.number().int().min(0)).default({}),
     })
     .default({ baseMs: 0, jitterMs: 0, services: {} }),
   faults: z.array(faultSpecSchema).default([]),

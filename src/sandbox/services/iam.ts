@@ -75,6 +75,8 @@ export function buildCatalog(sb: SandboxContext, projectId: string | undefined) 
       entry('dmsv2', 'dmsv2', `${sb.urls.dms}/v2/${projectId}`),
       entry('vpc', 'vpc', `${sb.urls.vpc}/v1/${projectId}`),
     );
+    // DNS has project-less URLs (docs/dns-contract.md); the project is the token's / X-Project-Id.
+    out.push(entry('dns', 'dns', sb.urls.dns));
   }
   return out;
 }

@@ -37,7 +37,7 @@ const envelopeSchema = z.looseObject({
   scenario: z.looseObject({ name: z.string(), accounts: z.array(z.unknown()) }),
   addressPrefix: z.string().regex(/^127\.\d{1,3}$/),
   seed: z.number().int(),
-  ports: z.strictObject({ iam: z.number().int(), vpcep: z.number().int(), dms: z.number().int(), vpc: z.number().int(), admin: z.number().int() }),
+  ports: z.strictObject({ iam: z.number().int(), vpcep: z.number().int(), dms: z.number().int(), vpc: z.number().int(), admin: z.number().int(), dns: z.number().int().default(0) }),
   ids: z.number().int().min(0),
   world: z.looseObject({
     accounts: z.array(z.unknown()),

@@ -229,6 +229,37 @@ export interface Endpoint {
   pending?: PendingTransition;
 }
 
+/** A DNS record set of a private zone (A records only are resolved by the per-VPC resolvers). */
+export interface DnsRecordSet {
+  id: string;
+  name: string;
+  type: string;
+  records: string[];
+  ttl: number;
+  description: string;
+  status: 'PENDING_CREATE' | 'ACTIVE' | 'PENDING_UPDATE' | 'PENDING_DELETE' | string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A DNS private zone (docs/dns-contract.md): bound to one or more VPCs (routers). */
+export interface DnsZone {
+  id: string;
+  projectId: string;
+  name: string;
+  email: string;
+  description: string;
+  ttl: number;
+  serial: number;
+  status: 'PENDING_CREATE' | 'ACTIVE' | 'PENDING_DELETE' | 'ERROR' | string;
+  routers: { router_id: string; router_region: string; status: string }[];
+  tags: Tag[];
+  recordsets: DnsRecordSet[];
+  createdAt: Date;
+  updatedAt: Date;
+  seq: number;
+}
+
 /** `YYYY-MM-DDTHH:MM:SSZ` (VPCEP style). */
 export function isoSeconds(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -251,6 +282,8 @@ export interface WorldState {
   instances: KafkaInstance[];
   services: EndpointService[];
   endpoints: Endpoint[];
+  /** Absent in state files written before DNS existed. */
+  zones?: DnsZone[];
   seq: number;
   marker: number;
 }
@@ -274,6 +307,7 @@ export class World {
   readonly instances = new Map<string, KafkaInstance>();
   readonly services = new Map<string, EndpointService>();
   readonly endpoints = new Map<string, Endpoint>();
+  readonly zones = new Map<string, DnsZone>();
   private seqCounter = 0;
   private markerCounter = 0;
 
@@ -464,6 +498,7 @@ export class World {
       instances: [...this.instances.values()],
       services: [...this.services.values()],
       endpoints: [...this.endpoints.values()],
+      zones: [...this.zones.values()],
       seq: this.seqCounter,
       marker: this.markerCounter,
     };
@@ -486,6 +521,7 @@ export class World {
     fill(this.instances, state.instances, (x) => x.id);
     fill(this.services, state.services, (x) => x.id);
     fill(this.endpoints, state.endpoints.map((e) => ({ ...e, forwarding: false })), (x) => x.id);
+    fill(this.zones, state.zones ?? [], (x) => x.id);
     this.seqCounter = state.seq;
     this.markerCounter = state.marker;
   }

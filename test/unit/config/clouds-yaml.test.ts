@@ -134,8 +134,9 @@ describe('precedence', () => {
         vpcep: 'https://vpcep.eu-de.otc.t-systems.com',
         dms: 'https://dms.eu-de.otc.t-systems.com',
         vpc: 'https://vpc.eu-de.otc.t-systems.com',
+        dns: 'https://dns.eu-de.otc.t-systems.com',
       },
-      discover: ['vpcep', 'dms', 'vpc'],
+      discover: ['vpcep', 'dms', 'vpc', 'dns'],
       timeoutMs: 30000,
     });
     const file = join(where.cwd, 'clouds.yaml');
@@ -154,6 +155,7 @@ describe('precedence', () => {
         'endpoints.vpcep': 'catalog (IAM), else region template',
         'endpoints.dms': 'catalog (IAM), else region template',
         'endpoints.vpc': 'catalog (IAM), else region template',
+        'endpoints.dns': 'catalog (IAM), else region template',
       },
     });
   });
@@ -192,7 +194,7 @@ describe('precedence', () => {
     const gopher = loadConfig({ OS_CLOUD: 'gopher' }, where).otc;
     expect(gopher.credentials).toEqual({ kind: 'aksk', ak: AK_A, sk: SK_A });
     expect(gopher.endpoints.iam).toBe('https://iam.eu-de.otc.t-systems.com');
-    expect(gopher.discover).toEqual(['vpcep', 'dms', 'vpc']);
+    expect(gopher.discover).toEqual(['vpcep', 'dms', 'vpc', 'dns']);
     // python-otcextensions: password auth, ak/sk beside it (for OBS) are ignored
     const otcext = loadConfig({ OS_CLOUD: 'otcext' }, where).otc;
     expect(otcext.credentials).toEqual({ kind: 'password', username: 'u', password: 'p', domainName: 'OTC-A', projectName: 'eu-de_sub' });
@@ -220,20 +222,22 @@ describe('precedence', () => {
       vpcep: 'http://127.10.0.1:4001',
       dms: 'http://127.10.0.1:4002',
       vpc: 'http://127.10.0.1:4003',
+      dns: 'https://dns.eu-de.otc.t-systems.com',
     });
-    expect(client.discover).toBeUndefined();
-    expect(r.config.otc.discover).toEqual(['vpcep', 'vpc']);
+    // DNS has no override in that cloud entry: it comes from the catalog.
+    expect(client.discover).toEqual(['dns']);
+    expect(r.config.otc.discover).toEqual(['vpcep', 'vpc', 'dns']);
     expect(r.origins.sets.client?.fields['endpoints.vpcep']).toBe(`${join(where.cwd, 'clouds.yaml')}: clouds.acct-b.vpcep_endpoint_override`);
     expect(loadConfig({ OS_CLOUD: 'acct-a', OTC_ENDPOINT_DISCOVERY: 'template' }, where).otc.discover).toBeUndefined();
   });
 
   it('the OTC_* password flow discovers every service without an override; OTC_* AK/SK only with OTC_ENDPOINT_IAM', () => {
     const pw = { OTC_REGION: 'eu-de', OTC_USERNAME: 'u', OTC_PASSWORD: 'p', OTC_DOMAIN_NAME: 'OTC-A' };
-    expect(loadConfig(pw, where).otc.discover).toEqual(['iam', 'vpcep', 'dms', 'vpc']);
-    expect(loadConfig({ ...pw, OTC_ENDPOINT_VPC: 'http://127.0.0.1:1' }, where).otc.discover).toEqual(['iam', 'vpcep', 'dms']);
+    expect(loadConfig(pw, where).otc.discover).toEqual(['iam', 'vpcep', 'dms', 'vpc', 'dns']);
+    expect(loadConfig({ ...pw, OTC_ENDPOINT_VPC: 'http://127.0.0.1:1' }, where).otc.discover).toEqual(['iam', 'vpcep', 'dms', 'dns']);
     const aksk = { OTC_REGION: 'eu-de', OTC_PROJECT_ID: PA, OTC_AK: AK_A, OTC_SK: SK_A };
     expect(loadConfig(aksk, where).otc.discover).toBeUndefined();
-    expect(loadConfig({ ...aksk, OTC_ENDPOINT_IAM: 'http://127.0.0.1:1' }, where).otc.discover).toEqual(['vpcep', 'dms', 'vpc']);
+    expect(loadConfig({ ...aksk, OTC_ENDPOINT_IAM: 'http://127.0.0.1:1' }, where).otc.discover).toEqual(['vpcep', 'dms', 'vpc', 'dns']);
   });
 });
 

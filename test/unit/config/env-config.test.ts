@@ -27,6 +27,7 @@ describe('loadConfig', () => {
         vpcep: 'https://vpcep.eu-de.otc.t-systems.com',
         dms: 'https://dms.eu-de.otc.t-systems.com',
         vpc: 'https://vpc.eu-de.otc.t-systems.com',
+        dns: 'https://dns.eu-de.otc.t-systems.com',
       },
       timeoutMs: 30000,
     });

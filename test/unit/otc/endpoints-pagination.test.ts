@@ -9,6 +9,7 @@ describe('service endpoints', () => {
       vpcep: 'https://vpcep.eu-de.otc.t-systems.com',
       dms: 'https://dms.eu-de.otc.t-systems.com',
       vpc: 'https://vpc.eu-de.otc.t-systems.com',
+      dns: 'https://dns.eu-de.otc.t-systems.com',
     });
     expect(defaultServiceUrl('dms', 'eu-nl')).toBe('https://dms.eu-nl.otc.t-systems.com');
   });
@@ -18,6 +19,7 @@ describe('service endpoints', () => {
       vpcep: 'https://vpcep.eu-ch2.sc.otc.t-systems.com',
       dms: 'https://dms.eu-ch2.sc.otc.t-systems.com',
       vpc: 'https://vpc.eu-ch2.sc.otc.t-systems.com',
+      dns: 'https://dns.eu-ch2.sc.otc.t-systems.com',
     });
   });
   it('are overridable per service (trailing slash removed)', () => {

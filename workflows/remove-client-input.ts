@@ -1,0 +1,25 @@
+/** Input and result of `removeNamedClientVpc` (pure: the workflow, the typed client and the CLI share it). */
+import { z } from 'zod';
+import { DEFAULT_ACCESS_ZONE, zoneNameSchema } from './broker-names.js';
+import { PollingSchema, refName, resourceId } from './input.js';
+
+export const RemoveClientInputSchema = z
+  .object({
+    instanceId: resourceId('instanceId'),
+    clientVpcId: resourceId('clientVpcId'),
+    instanceCredentials: refName('instanceCredentials').default('default'),
+    /** Credential set of the VPC's account (its zone and endpoints); default: the instance's. */
+    clientCredentials: refName('clientCredentials').optional(),
+    zone: zoneNameSchema.default(DEFAULT_ACCESS_ZONE),
+    timeouts: PollingSchema.default(PollingSchema.parse({})),
+  })
+  .strict();
+export type RemoveClientRequest = z.input<typeof RemoveClientInputSchema>;
+
+export interface RemoveClientResult {
+  instanceId: string;
+  clientVpcId: string;
+  removed: { zones: string[]; endpoints: string[] };
+  /** Nothing of this VPC was found. */
+  alreadyClean: boolean;
+}
