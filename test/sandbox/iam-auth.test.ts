@@ -45,7 +45,7 @@ describe('IAM: version documents and tokens', () => {
       expect(Array.isArray(token.roles)).toBe(true);
       const catalog = token.catalog as { type: string; endpoints: { url: string; interface: string; region: string; region_id: string }[] }[];
       const byType = Object.fromEntries(catalog.map((c) => [c.type, c.endpoints[0]]));
-      expect(Object.keys(byType).sort()).toEqual(['dms', 'dmsv1', 'dmsv2', 'identity', 'network', 'vpc', 'vpcep']);
+      expect(Object.keys(byType).sort()).toEqual(['dms', 'dmsv1', 'dmsv2', 'dns', 'identity', 'network', 'vpc', 'vpcep']);
       expect(byType.vpcep).toMatchObject({ url: `${sb.urls.vpcep}/v1/${a.projectId}`, interface: 'public', region: 'eu-de', region_id: 'eu-de' });
       // As the real catalog: `dms` is the v1.0 API without the project (clients append it), `dmsv1` with it, `dmsv2` the v2 API.
       expect(byType.dms?.url).toBe(`${sb.urls.dms}/v1.0`);
@@ -54,6 +54,7 @@ describe('IAM: version documents and tokens', () => {
       expect(catalog.find((c) => c.type === 'dms')).toMatchObject({ name: 'distributedmessageservice' });
       expect(byType.network?.url).toBe(sb.urls.vpc);
       expect(byType.identity?.url).toBe(`${sb.urls.iam}/v3`);
+      expect(byType.dns?.url).toBe(sb.urls.dns);
     }
   });
 
@@ -104,7 +105,7 @@ describe('IAM: version documents and tokens', () => {
     const domains = await raw(`${sb.urls.iam}/v3/auth/domains`, signed);
     expect(domains.json).toMatchObject({ domains: [{ id: a.domainId, name: a.domainName }] });
     const catalog = await raw(`${sb.urls.iam}/v3/auth/catalog`, signed);
-    expect((catalog.json as { catalog: unknown[] }).catalog).toHaveLength(7);
+    expect((catalog.json as { catalog: unknown[] }).catalog).toHaveLength(8);
     // Through the product's IAM client too.
     const c = clients(sb, 'A');
     expect((await c.iam.listProjects({ name: 'eu-de' })).map((p) => p.id)).toEqual([a.projectId]);
