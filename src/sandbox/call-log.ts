@@ -6,6 +6,8 @@ export interface CallRecord {
   operation: string;
   method: string;
   path: string;
+  /** The query string as received, without `?` (empty when none): which list filters a caller sent. */
+  query: string;
   /** HTTP status; `dropped` when a fault reset the connection after the operation committed; `reset`, `refused` or `stalled` for a connection fault (the operation did not run). */
   status: string;
   account: string | undefined;

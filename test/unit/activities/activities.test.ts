@@ -98,6 +98,18 @@ describe('endpoints', () => {
     expect(cloud.count('vpcep.createEndpoint')).toBe(0);
   });
 
+  it('looks up by the port\'s service name and the VPC, never the whole account; a fuzzy name hit is matched exactly', async () => {
+    // The name filter is a substring match: a service named `<our name>-copy` comes back too, tags and all.
+    const copy = endpoint(cloud, svcId, '10.1.0.9');
+    copy.endpoint_service_name = `eu-de.${serviceNameForPort(PORT)}-copy.y`;
+    const { env } = activityEnv();
+    const r = await runIn(env, acts.ensureEndpoint, epArgs(svcId));
+    expect(r.state === 'done' && r.value.endpointId).not.toBe(copy.id);
+    expect(cloud.count('vpcep.createEndpoint')).toBe(1);
+    const lists = cloud.calls.filter((c) => c.op === 'vpcep.listEndpoints');
+    expect(lists.map((c) => c.args[0])).toEqual([{ endpoint_service_name: serviceNameForPort(PORT), vpc_id: 'vpc-c' }]);
+  });
+
   it('a create without an answer is in doubt (never retried as a second create); the ledger was heartbeated before sending', async () => {
     cloud.throws['vpcep.createEndpoint'] = timeout;
     const { env, heartbeats } = activityEnv();
