@@ -34,7 +34,17 @@ export function otcProxies(t: Polling) {
     scheduleToCloseTimeout: t.compensationDeadlineMs,
     retry: { initialInterval: t.retryInitialMs, backoffCoefficient: 2, maximumInterval: Math.max(t.retryInitialMs, 30_000) },
   });
-  return { forward, look, undo };
+  /**
+   * Waits (`awaitSettled`): one attempt may last the whole wait (its deadline is the activity's own, counted from
+   * the wait's start); a retried attempt resumes from its heartbeat details.
+   */
+  const wait = proxyActivities<OtcActivities>({
+    startToCloseTimeout: t.deadlineMs + t.activityMs,
+    heartbeatTimeout: t.heartbeatMs,
+    cancellationType: ActivityCancellationType.TRY_CANCEL,
+    retry: { initialInterval: t.retryInitialMs, backoffCoefficient: 2, maximumInterval: Math.max(t.retryInitialMs, 30_000), maximumAttempts: 8 },
+  });
+  return { forward, look, undo, wait };
 }
 
 export function verifyProxy(v: VerifyOptions, t: Polling) {
