@@ -7,7 +7,7 @@
  * start in the workflow, not from the attempt. docs/decisions/waiting.md.
  */
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { ApplicationFailure, ApplicationFailureCategory, CancelledFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { isNotFound } from '../src/otc/errors.js';
 import { ErrorTypes } from '../workflows/errors.js';
@@ -15,7 +15,7 @@ import type { Clients } from './clients.js';
 import { callTimeoutMs, toFailure } from './cloud-call.js';
 import { SettleEstimates } from './settle-estimates.js';
 import type { AwaitSettledArgs, Settled } from './types.js';
-import { nextLookAt } from './wait-schedule.js';
+import { MIN_GAP_MS, nextLookAt } from './wait-schedule.js';
 
 const ProgressSchema = z.object({ looks: z.number().int().min(0), lastLookMs: z.number().nullable(), pendingAtMs: z.number() });
 /** The heartbeat details of a wait: how many looks, when the last one was and when it last saw the resource pending. */
@@ -24,7 +24,19 @@ export type WaitProgress = z.infer<typeof ProgressSchema>;
 /** Longest sleep between two re-plans: a window learned meanwhile (another port settled) is taken up soon. */
 const REPLAN_MS = 1_000;
 
-export function createAwaitActivities(clients: Clients, estimates: SettleEstimates = new SettleEstimates()) {
+/** The retryable "not yet" of a wait that looks once per attempt (BENIGN: logged at debug, not as a failure). */
+export const STILL_WAITING = 'StillWaiting';
+
+export interface AwaitOptions {
+  /**
+   * One look per attempt: a pending look ends the attempt with a retryable, benign {@link STILL_WAITING} whose
+   * `nextRetryDelay` is the schedule's next gap, so every look is an activity task and passes the task queue's
+   * rate limit (docs/decisions/rate-limit.md). Progress then comes from the attempt (the server's retry is the gap).
+   */
+  lookPerAttempt?: boolean;
+}
+
+export function createAwaitActivities(clients: Clients, estimates: SettleEstimates = new SettleEstimates(), options: AwaitOptions = {}) {
   async function lookOnce(args: AwaitSettledArgs, signal: AbortSignal, timeoutMs: number): Promise<Omit<Settled, 'looks' | 'waitedMs'>> {
     const c = clients.of(args.credentials);
     try {
@@ -62,7 +74,9 @@ export function createAwaitActivities(clients: Clients, estimates: SettleEstimat
             });
           }
           const wait = at - elapsed();
-          if (wait > 0) {
+          // A retried attempt on a rate-limited worker: the server's retry delay was the gap, look now.
+          const retriedLook = options.lookPerAttempt === true && ctx.info.attempt > 1 && progress.lastLookMs === null;
+          if (wait > 0 && !retriedLook) {
             await ctx.sleep(Math.min(wait, REPLAN_MS));
             continue;
           }
@@ -77,6 +91,17 @@ export function createAwaitActivities(clients: Clients, estimates: SettleEstimat
           }
           progress.pendingAtMs = lookAt;
           beat();
+          if (options.lookPerAttempt) {
+            const next = nextLookAt({ ...args.schedule, window: estimates.window(args.kind) }, lookAt);
+            if (next === null) continue; // the deadline failure above
+            throw ApplicationFailure.create({
+              type: STILL_WAITING,
+              message: `${args.what}: ${seen.status} (look ${progress.looks})`,
+              nonRetryable: false,
+              nextRetryDelay: Math.max(MIN_GAP_MS, next - elapsed()),
+              category: ApplicationFailureCategory.BENIGN,
+            });
+          }
         }
       } catch (err) {
         if (ctx.cancellationSignal.aborted) {

@@ -13,6 +13,7 @@
 import { createAccessStateActivities } from './access-state.js';
 import { createAwaitActivities } from './await-settled.js';
 import { resolveClients, type ActivityDeps } from './clients.js';
+import { CALLS_PER_TASK } from './cloud-call.js';
 import { createDiscoveryActivities } from './discovery.js';
 import { createEndpointActivities } from './endpoint.js';
 import { createEndpointServiceActivities } from './endpoint-service.js';
@@ -24,14 +25,14 @@ import { createWorkflowRunActivities, operationRunning } from './workflow-runs.j
 export { createVerifyActivities, type VerifyDeps } from './verify.js';
 export type { ActivityDeps, OtcClientSet } from './clients.js';
 
-export function createActivities(deps: ActivityDeps & { operationRunning?: OperationRunning; settleEstimates?: SettleEstimates }) {
+export function createActivities(deps: ActivityDeps & { operationRunning?: OperationRunning; settleEstimates?: SettleEstimates; rateLimited?: boolean }) {
   const clients = resolveClients(deps);
   return {
-    ...createAccessStateActivities(clients),
+    ...createAccessStateActivities(clients, deps.rateLimited ? { stepsPerAttempt: CALLS_PER_TASK } : {}),
     ...createListenerActivities(clients, deps),
     ...createEndpointServiceActivities(clients, deps),
     ...createEndpointActivities(clients),
-    ...createAwaitActivities(clients, deps.settleEstimates ?? new SettleEstimates()),
+    ...createAwaitActivities(clients, deps.settleEstimates ?? new SettleEstimates(), { lookPerAttempt: deps.rateLimited === true }),
     ...createNetworkRuleActivities(clients, deps.operationRunning ?? operationRunning),
     ...createDiscoveryActivities(clients),
     ...createWorkflowRunActivities(),
