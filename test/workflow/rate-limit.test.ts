@@ -8,8 +8,8 @@ import { scaleScenario } from '../../src/sandbox/scenario/scale-scenario.js';
 import { admin, FAST_TIMEOUTS, provision, startSuite, withWorkers, type Suite } from './support.js';
 
 const INSTANCES = 3;
-const VPCEP_PER_SECOND = 8;
-const BROKERS = 2;
+const VPCEP_PER_SECOND = 12;
+const BROKERS = 1;
 
 describe('a global cloud-API rate limit', () => {
   let suite: Suite;
