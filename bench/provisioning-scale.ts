@@ -95,7 +95,7 @@ function apiCalls(sb: Sandbox): { total: number; throttled: number; byOperation:
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const results: Record<string, unknown> = { machine: 'shared 2-core machine, loaded by other agents', startedAt: new Date().toISOString() };
 const rows: string[] = [];
-let block = 60;
+let block = Number(process.env.BENCH_BLOCK ?? 60);
 
 async function withSandbox<T>(instances: number, brokers: number, settleMs: number, fn: (sb: Sandbox, tq: string) => Promise<T>): Promise<T> {
   const sb = await startSandbox({ scenario: scaleScenario({ instances, brokers, delays: { serviceCreate: settleMs, endpointCreate: settleMs } }), kafka: false, addressPrefix: `127.${block++}`, log: () => undefined });

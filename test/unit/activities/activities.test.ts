@@ -6,7 +6,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createActivities } from '../../../activities/index.js';
-import { callTimeoutMs, mayHaveCommitted } from '../../../activities/cloud-call.js';
+import { callTimeoutMs, cloudCall, CONTINUE_IN_NEXT_ATTEMPT, mayHaveCommitted, type CloudScope } from '../../../activities/cloud-call.js';
 import { accessTags } from '../../../activities/naming.js';
 import { OtcApiError } from '../../../src/otc/errors.js';
 import { ErrorTypes } from '../../../workflows/errors.js';
@@ -57,6 +57,25 @@ describe('cloud calls', () => {
     expect(mayHaveCommitted(refused())).toBe(false);
     expect(mayHaveCommitted(new OtcApiError({ service: 'vpcep', status: 504, code: 'APIGW.0201', message: 'gateway timeout' }))).toBe(true);
     expect(mayHaveCommitted(serverError())).toBe(false);
+  });
+});
+
+describe('a per-attempt budget of look-ups (rate-limited workers)', () => {
+  it('ends the attempt after the budget with a benign retryable failure; the next attempt takes the steps done from the heartbeat and goes on', async () => {
+    const ran: string[] = [];
+    const steps = async (scope: CloudScope): Promise<number[]> => {
+      const out: number[] = [];
+      for (const k of ['a', 'b', 'c']) out.push(await scope.step(k, async () => (ran.push(k), k.charCodeAt(0))));
+      return out;
+    };
+    const first = activityEnv();
+    const failed = await runIn(first.env, () => cloudCall(steps, { stepsPerAttempt: 2 })).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(ApplicationFailure);
+    expect(failed).toMatchObject({ type: CONTINUE_IN_NEXT_ATTEMPT, nonRetryable: false, category: 'BENIGN' });
+    expect(ran).toEqual(['a', 'b']);
+    const second = activityEnv({ heartbeatDetails: first.heartbeats.at(-1), attempt: 2 });
+    expect(await runIn(second.env, () => cloudCall(steps, { stepsPerAttempt: 2 }))).toEqual([97, 98, 99]);
+    expect(ran).toEqual(['a', 'b', 'c']);
   });
 });
 
