@@ -5,7 +5,7 @@
  * - **No window** (a cold worker): the access's own schedule — first look after `firstPollMs`, then gaps growing
  *   by `backoffCoefficient` up to `maxPollMs`. A resource is noticed at most one gap late.
  * - **A window** `[fromMs, toMs]` of typical settle times (elapsed since the wait began): one look at half of
- *   `fromMs` (a resource much faster than usual), then a look every `stepMs` across the window (noticed at most
+ *   `fromMs` when that is five steps or more (a resource much faster than usual), then a look every `stepMs` across the window (noticed at most
  *   `stepMs` late), then gaps growing from `stepMs` by `backoffCoefficient` up to `maxPollMs`.
  * Never a look after `deadlineMs`: the last one is at the deadline.
  */
@@ -48,7 +48,8 @@ function backoff(plan: WaitPlan, last: number | null): number {
 function windowed(plan: WaitPlan, w: SettleWindow, last: number | null): number {
   const step = Math.max(MIN_GAP_MS, w.stepMs);
   const early = Math.round(w.fromMs / 2);
-  if (last === null) return early >= plan.firstPollMs && early + step < w.fromMs ? early : Math.max(MIN_GAP_MS, w.fromMs);
+  // The early look is worth its call only where waiting for the window is long (five steps or more).
+  if (last === null) return early >= plan.firstPollMs && early >= 5 * step && early + step < w.fromMs ? early : Math.max(MIN_GAP_MS, w.fromMs);
   if (last < w.fromMs) return Math.max(w.fromMs, last + MIN_GAP_MS);
   if (last < w.toMs) return last + step;
   // Past the window: gaps grow again from one step, in proportion to how far past the window we are.
