@@ -68,18 +68,36 @@ export function stepFor(typicalMs: number): number {
   return Math.round(Math.min(1_000, Math.max(250, typicalMs * 0.01)));
 }
 
+/** At most this many dense looks across a window (a wide one gets a longer step). */
+export const MAX_WINDOW_LOOKS = 10;
+
 /**
- * The window of typical settle times from recent observations: the settle moments (midpoints of each bracket),
- * preferring the precise ones (bracket at most two steps wide), widened by one step on each side.
+ * The window of typical settle times from recent observations. When the brackets "pending at t₁, settled at t₂"
+ * overlap — the settle time is steady — the window is their intersection (a coarse first bracket is narrowed by
+ * every later one); else the spread of their midpoints, preferring the precise ones (bracket at most two steps
+ * wide). Widened by one step on each side; the step is {@link stepFor} the typical time, or longer so that the
+ * window takes at most {@link MAX_WINDOW_LOOKS} looks.
  */
 export function windowFrom(observations: readonly SettleObservation[]): SettleWindow | null {
   if (observations.length === 0) return null;
   const mids = observations.map((o) => ({ mid: (o.pendingAtMs + o.settledAtMs) / 2, width: o.settledAtMs - o.pendingAtMs }));
   const typical = median(mids.map((m) => m.mid));
-  const stepMs = stepFor(typical);
-  const precise = mids.filter((m) => m.width <= 2 * stepMs);
-  const use = (precise.length > 0 ? precise : mids).map((m) => m.mid);
-  return { fromMs: Math.max(0, Math.round(Math.min(...use) - stepMs)), toMs: Math.round(Math.max(...use) + stepMs), stepMs };
+  const baseStep = stepFor(typical);
+  const lo = Math.max(...observations.map((o) => o.pendingAtMs));
+  const hi = Math.min(...observations.map((o) => o.settledAtMs));
+  let from: number;
+  let to: number;
+  if (lo <= hi) {
+    from = lo;
+    to = hi;
+  } else {
+    const precise = mids.filter((m) => m.width <= 2 * baseStep);
+    const use = (precise.length > 0 ? precise : mids).map((m) => m.mid);
+    from = Math.min(...use);
+    to = Math.max(...use);
+  }
+  const stepMs = Math.max(baseStep, Math.round((to - from) / MAX_WINDOW_LOOKS));
+  return { fromMs: Math.max(0, Math.round(from - stepMs)), toMs: Math.round(to + stepMs), stepMs };
 }
 
 function median(xs: readonly number[]): number {

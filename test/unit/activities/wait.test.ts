@@ -53,19 +53,27 @@ describe('the schedule of looks', () => {
     expect(nextLookAt(plan, 30_000)).toBeNull();
   });
 
-  it('learns the window from what it saw: precise brackets win, one step of margin each side', () => {
+  it('learns the window from what it saw: overlapping brackets narrow it to their intersection, one step of margin each side', () => {
     expect(windowFrom([])).toBeNull();
     expect(stepFor(60_000)).toBe(600);
     expect(stepFor(1_500)).toBe(250);
-    const w = windowFrom([
+    // A steady settle time: a coarse first bracket (a cold schedule) is narrowed by every later one.
+    const steady = windowFrom([
+      { pendingAtMs: 41_900, settledAtMs: 61_900 },
+      { pendingAtMs: 58_100, settledAtMs: 61_500 },
       { pendingAtMs: 59_700, settledAtMs: 60_300 },
-      { pendingAtMs: 59_900, settledAtMs: 60_500 },
-      { pendingAtMs: 60_000, settledAtMs: 60_000 },
-      { pendingAtMs: 20_000, settledAtMs: 60_000 }, // a coarse look (cold schedule): ignored beside the precise ones
     ]);
-    expect(w).toEqual({ fromMs: 60_000 - 600, toMs: 60_200 + 600, stepMs: 600 });
-    // Only coarse brackets: their midpoints still bound a first window, and the next wait sharpens it.
-    expect(windowFrom([{ pendingAtMs: 40_000, settledAtMs: 60_000 }])).toEqual({ fromMs: 50_000 - 500, toMs: 50_000 + 500, stepMs: 500 });
+    expect(steady).toEqual({ fromMs: 59_700 - 598, toMs: 60_300 + 598, stepMs: 598 }); // step: 1 % of the median midpoint (59.8 s)
+    // Only one coarse bracket: the whole bracket, in at most ten looks.
+    expect(windowFrom([{ pendingAtMs: 40_000, settledAtMs: 60_000 }])).toEqual({ fromMs: 38_000, toMs: 62_000, stepMs: 2_000 });
+    // A settle time that varies (brackets that do not overlap): the spread of the precise midpoints.
+    expect(
+      windowFrom([
+        { pendingAtMs: 59_700, settledAtMs: 60_300 },
+        { pendingAtMs: 61_700, settledAtMs: 62_300 },
+        { pendingAtMs: 20_000, settledAtMs: 59_000 }, // coarse: ignored beside the precise ones
+      ]),
+    ).toEqual({ fromMs: 60_000 - 600, toMs: 62_000 + 600, stepMs: 600 });
   });
 });
 
@@ -111,13 +119,13 @@ describe('the wait activity', () => {
   it('a resource settling at a known time is noticed within one step once the worker has seen that time', async () => {
     const estimates = new SettleEstimates();
     estimates.record('service-available', { pendingAtMs: 1_490, settledAtMs: 1_510 });
-    expect(estimates.window('service-available')).toEqual({ fromMs: 1_250, toMs: 1_750, stepMs: 250 });
+    expect(estimates.window('service-available')).toEqual({ fromMs: 1_240, toMs: 1_760, stepMs: 250 });
     const { cloud, acts, args } = setUp(1_500, estimates);
     const r = await runIn(activityEnv({ startToCloseTimeoutMs: 10_000 }).env, acts.awaitSettled, args());
     expect(r.status).toBe('available');
     expect(r.waitedMs - 1_500).toBeLessThanOrEqual(250 + 100); // one step, plus scheduling slack
-    // Looks: one early (625 ms), then 1250, 1500, (1750): three or four, where the cold schedule takes five.
-    expect(cloud.count('vpcep.getEndpointService')).toBeLessThanOrEqual(4);
+    // Looks: 1240, 1490, (1740) — no early look this close in: two or three, where the cold schedule takes five.
+    expect(cloud.count('vpcep.getEndpointService')).toBeLessThanOrEqual(3);
   });
 
   it('a retried attempt resumes from the heartbeat details: no look before the schedule says so, looks counted on', async () => {
