@@ -54,6 +54,9 @@ export interface CrossVpcWorkerOptions {
  */
 export const TASK_BURST_FACTOR = 3;
 
+/** Activity slots of the main queue's worker: one per lock held (idle waits) plus the short Temporal-side calls. */
+export const MAIN_ACTIVITY_SLOTS = 2_000;
+
 export interface CrossVpcWorkers {
   main?: Worker;
   verify?: Worker;
@@ -179,6 +182,10 @@ export async function createCrossVpcWorkers(o: CrossVpcWorkerOptions): Promise<C
       // Provisioning, teardown and re-verification activities (the latter's `describeWorkflowRun` uses this
       // worker's own Temporal client through the activity context).
       activities,
+      // The main queue's activities are Temporal-side: each lock held keeps one `awaitWorkflowClose` (an idle,
+      // heartbeating wait) running, so the SDK's default of 100 slots starved `requestLock` once 100 accesses held
+      // locks (measured: 200 accesses at once stalled at their first step). Cloud calls have their own workers.
+      maxConcurrentActivityTaskExecutions: MAIN_ACTIVITY_SLOTS,
       ...(o.maxTaskQueueActivitiesPerSecond ? { maxTaskQueueActivitiesPerSecond: o.maxTaskQueueActivitiesPerSecond } : {}),
     });
   }
