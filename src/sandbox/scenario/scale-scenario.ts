@@ -1,6 +1,6 @@
 /**
  * A scenario of many instances for load runs (bench/, the rate-limit test): account A with `instances` Kafka
- * instances of `brokers` brokers in one VPC and security group, and one client subnet large enough for every
+ * instances of `brokers` brokers in one VPC, each in its own security group, and one client subnet large enough for every
  * endpoint. Addresses (`{prefix}` = `127.A`): instances' subnet {prefix}.128.0/17 (listener IPs numbered from
  * {prefix}.128.1), client subnet {prefix}.16.0/20. Quotas are raised to fit.
  */
@@ -31,12 +31,14 @@ export function scaleScenario(raw: z.input<typeof ScaleSchema>): ScenarioInput {
           { name: 'kafka-vpc', cidr: '{prefix}.128.0/17', subnets: [{ name: 'kafka-subnet', cidr: '{prefix}.128.0/17' }] },
           { name: 'client-vpc-a', cidr: '{prefix}.16.0/20', subnets: [{ name: 'client-subnet-a', cidr: '{prefix}.16.0/20', client: true }] },
         ],
-        securityGroups: [{ name: 'kafka-sg', description: 'Kafka instance security group' }],
+        // One group per instance, as separate Kafka instances usually have: a shared group would serialize the
+        // accesses on its rule lock (docs/decisions/operation-lock.md), which is a different benchmark.
+        securityGroups: Array.from({ length: o.instances }, (_, i) => ({ name: `kafka-sg-${i}`, description: 'Kafka instance security group' })),
         kafkaInstances: Array.from({ length: o.instances }, (_, i) => ({
           name: `kafka-${i}`,
           vpc: 'kafka-vpc',
           subnet: 'kafka-subnet',
-          securityGroup: 'kafka-sg',
+          securityGroup: `kafka-sg-${i}`,
           brokers: o.brokers,
           listenerIps: Array.from({ length: o.brokers }, (_, b) => listenerIp(i, b)),
           security: { protocol: 'PLAINTEXT' as const },
