@@ -16,7 +16,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { hasCode, isAuthError, isNotFound, isRetryable } from '../src/otc/errors.js';
 import { ErrorTypes } from '../workflows/errors.js';
 import type { Clients, OtcClientSet } from './clients.js';
-import { cloudCall, type CloudScope } from './cloud-call.js';
+import { cloudCall, type CloudCallOptions, type CloudScope } from './cloud-call.js';
 import { portEndpoints } from './endpoint.js';
 import { portServices } from './endpoint-service.js';
 import { instanceView } from './instance-view.js';
@@ -65,7 +65,7 @@ export function preflightFailure(problems: PreflightProblem[]): ApplicationFailu
   });
 }
 
-export function createAccessStateActivities(clients: Clients) {
+export function createAccessStateActivities(clients: Clients, options: CloudCallOptions = {}) {
   return {
     async readAccess(args: ReadAccessArgs): Promise<AccessState> {
       const c = clients.of(args.instanceCredentials);
@@ -130,24 +130,27 @@ export function createAccessStateActivities(clients: Clients) {
         // ---- the baseline --------------------------------------------------------------------------------
         const ports: PortBaseline[] = [];
         for (const e of instance.entries) {
-          const services = (await portServices(c, scope, args.instanceId, e.portId)).filter((s) => LIVE(s.status));
-          const port: PortBaseline = { portId: e.portId, serviceIds: services.map((s) => s.id), endpoints: [], whitelisted: false };
-          if (services.length > 0 && !problems.some((p) => p.field === 'clientCredentials')) {
-            const eps = (await portEndpoints(cc, scope, args.instanceId, e.portId)).filter((x) => LIVE(x.status));
-            port.endpoints = eps.map((x) => ({
-              endpointId: x.id,
-              status: x.status,
-              ...(x.ip ? { ip: x.ip } : {}),
-              ...(x.vpc_id ? { vpcId: x.vpc_id } : {}),
-              ...(x.subnet_id ? { subnetId: x.subnet_id } : {}),
-            }));
-            const first = services[0];
-            if (args.clientDomainId && first) {
-              const permission = `iam:domain::${args.clientDomainId}`;
-              const list = await c.vpcep.listPermissions(first.id, { permission, limit: 500 }, scope.read());
-              port.whitelisted = list.permissions.some((p) => p.permission === permission);
+          const port = await scope.step(`baseline:${e.portId}`, async (): Promise<PortBaseline> => {
+            const services = (await portServices(c, scope, args.instanceId, e.portId)).filter((s) => LIVE(s.status));
+            const port: PortBaseline = { portId: e.portId, serviceIds: services.map((s) => s.id), endpoints: [], whitelisted: false };
+            if (services.length > 0 && !problems.some((p) => p.field === 'clientCredentials')) {
+              const eps = (await portEndpoints(cc, scope, args.instanceId, e.portId)).filter((x) => LIVE(x.status));
+              port.endpoints = eps.map((x) => ({
+                endpointId: x.id,
+                status: x.status,
+                ...(x.ip ? { ip: x.ip } : {}),
+                ...(x.vpc_id ? { vpcId: x.vpc_id } : {}),
+                ...(x.subnet_id ? { subnetId: x.subnet_id } : {}),
+              }));
+              const first = services[0];
+              if (args.clientDomainId && first) {
+                const permission = `iam:domain::${args.clientDomainId}`;
+                const list = await c.vpcep.listPermissions(first.id, { permission, limit: 500 }, scope.read());
+                port.whitelisted = list.permissions.some((p) => p.permission === permission);
+              }
             }
-          }
+            return port;
+          });
           ports.push(port);
         }
         let securityGroupRule: AccessState['baseline']['securityGroupRule'] = null;
@@ -171,9 +174,9 @@ export function createAccessStateActivities(clients: Clients) {
         const quotas: QuotaCheck[] = [];
         const needServices = ports.filter((p) => p.serviceIds.length === 0).length;
         const needEndpoints = ports.filter((p) => !p.endpoints.some((e) => !args.clientVpcId || e.vpcId === undefined || e.vpcId === args.clientVpcId)).length;
-        const sq = needServices > 0 ? await quotaOf(c, scope, 'endpoint_service') : undefined;
+        const sq = needServices > 0 ? await scope.step('quota:endpoint_service', async () => (await quotaOf(c, scope, 'endpoint_service')) ?? null) : undefined;
         if (sq) quotas.push({ type: 'endpoint_service', ...sq, needed: needServices });
-        const eq = needEndpoints > 0 && !problems.some((p) => p.field === 'clientCredentials') ? await quotaOf(cc, scope, 'endpoint') : undefined;
+        const eq = needEndpoints > 0 && !problems.some((p) => p.field === 'clientCredentials') ? await scope.step('quota:endpoint', async () => (await quotaOf(cc, scope, 'endpoint')) ?? null) : undefined;
         if (eq) quotas.push({ type: 'endpoint', ...eq, needed: needEndpoints });
         for (const q of quotas) {
           if (q.quota - q.used >= q.needed) continue;
@@ -192,7 +195,7 @@ export function createAccessStateActivities(clients: Clients) {
           quotas,
           ...(clientSubnetCidr ? { clientSubnetCidr } : {}),
         };
-      });
+      }, options);
     },
   };
 }

@@ -17,7 +17,7 @@
  * details, so a retried attempt (after a crash or a lost attempt) knows what its predecessor sent.
  */
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure, CancelledFailure, TemporalFailure } from '@temporalio/common';
+import { ApplicationFailure, ApplicationFailureCategory, CancelledFailure, TemporalFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { isNotFound, OtcApiError, OtcResponseShapeError, OtcTransportError } from '../src/otc/errors.js';
 import type { CallOptions } from '../src/otc/transport.js';
@@ -39,6 +39,8 @@ export interface Unanswered {
 const LedgerSchema = z.object({
   unanswered: z.array(z.object({ what: z.string(), sentAt: z.number() })).default([]),
   sending: z.object({ what: z.string(), sentAt: z.number() }).optional(),
+  /** Results of read steps of earlier attempts ({@link CloudScope.step}), by key. */
+  steps: z.record(z.string(), z.unknown()).optional(),
 });
 type Ledger = z.infer<typeof LedgerSchema>;
 
@@ -68,6 +70,28 @@ export interface CloudScope {
   mutate<R>(what: string, op: (options: CallOptions) => Promise<R>): Promise<R>;
   /** Mutations earlier attempts of this activity sent without an answer. */
   readonly earlierUnanswered: readonly Unanswered[];
+  /**
+   * A read step (one cloud call, JSON result) whose result is kept in the heartbeat details. With a per-attempt
+   * budget ({@link CloudCallOptions.stepsPerAttempt}), a step past the budget ends the attempt with a benign
+   * retryable {@link CONTINUE_IN_NEXT_ATTEMPT}, and the next attempt — a new task through the task queue and its
+   * rate limit — takes the steps done from the details and goes on.
+   */
+  step<R>(key: string, read: () => Promise<R>): Promise<R>;
+}
+
+/**
+ * Calls of its service one activity task on a rate-limited service queue makes at most: a look-up, then one
+ * create/delete/change; a wait looks once per attempt; the baseline read goes on in the next attempt after this
+ * many look-ups (docs/decisions/rate-limit.md).
+ */
+export const CALLS_PER_TASK = 2;
+
+/** The benign "more in the next attempt" of an activity with a per-attempt step budget. */
+export const CONTINUE_IN_NEXT_ATTEMPT = 'ContinueInNextAttempt';
+
+export interface CloudCallOptions {
+  /** At most this many {@link CloudScope.step}s run per attempt (unset: no budget). */
+  stepsPerAttempt?: number;
 }
 
 /** Turns any error thrown by a client into an ApplicationFailure (cancellations pass through unchanged). */
@@ -151,16 +175,18 @@ function ledgerOf(details: unknown): Ledger {
  * Runs `fn` while heartbeating (every second, or a third of the heartbeat timeout when shorter). Client
  * errors become ApplicationFailures via {@link toFailure}; a cancellation surfaces as the CancelledFailure.
  */
-export async function cloudCall<T>(fn: (scope: CloudScope) => Promise<T>): Promise<T> {
+export async function cloudCall<T>(fn: (scope: CloudScope) => Promise<T>, options: CloudCallOptions = {}): Promise<T> {
   const ctx = Context.current();
   const info = ctx.info;
   const attemptStartedAt = Date.now();
   const budget = info.startToCloseTimeoutMs;
   const previous = ledgerOf(info.heartbeatDetails);
   const earlierUnanswered = [...previous.unanswered, ...(previous.sending ? [previous.sending] : [])];
-  const ledger: Ledger = { unanswered: [...earlierUnanswered] };
+  const ledger: Ledger = { unanswered: [...earlierUnanswered], ...(previous.steps ? { steps: { ...previous.steps } } : {}) };
+  let stepsRun = 0;
   // A copy: the ledger changes right after a beat, and the SDK may encode the details later.
-  const beat = (): void => ctx.heartbeat({ unanswered: [...ledger.unanswered], ...(ledger.sending ? { sending: { ...ledger.sending } } : {}) });
+  const beat = (): void =>
+    ctx.heartbeat({ unanswered: [...ledger.unanswered], ...(ledger.sending ? { sending: { ...ledger.sending } } : {}), ...(ledger.steps ? { steps: { ...ledger.steps } } : {}) });
   const cancelled = (): CancelledFailure => {
     const reason: unknown = ctx.cancellationSignal.reason;
     return reason instanceof CancelledFailure ? reason : new CancelledFailure(String(reason ?? 'cancelled'));
@@ -194,6 +220,24 @@ export async function cloudCall<T>(fn: (scope: CloudScope) => Promise<T>): Promi
       }
     },
     earlierUnanswered,
+    async step<R>(key: string, read: () => Promise<R>): Promise<R> {
+      if (ledger.steps && key in ledger.steps) return ledger.steps[key] as R;
+      if (options.stepsPerAttempt !== undefined && stepsRun >= options.stepsPerAttempt) {
+        beat();
+        throw ApplicationFailure.create({
+          type: CONTINUE_IN_NEXT_ATTEMPT,
+          message: `${stepsRun} look-ups done in this attempt (the per-attempt budget of a rate-limited worker); going on in the next`,
+          nonRetryable: false,
+          nextRetryDelay: 1,
+          category: ApplicationFailureCategory.BENIGN,
+        });
+      }
+      stepsRun += 1;
+      const r = await read();
+      ledger.steps = { ...ledger.steps, [key]: r };
+      beat();
+      return r;
+    },
   };
   // No heartbeat right away: the first one is sent unthrottled, so it should be the one that says "sending a
   // create" (heartbeats after it are throttled to most of the heartbeat timeout, and a crash in that window

@@ -3,15 +3,16 @@
  * accepting our own endpoint on our own service (approval on), the reconcile "one endpoint per port", and
  * removal of the ones a run created.
  *
- * Looked up by the port's service name (`endpoint_service_name`, fuzzy: the tags decide), never by listing the
- * whole account: the calls per access do not grow with the number of endpoints in the project.
+ * Looked up by the port's service name (`endpoint_service_name`) and, where the VPC is known, `vpc_id` — never by
+ * listing the whole account: the calls per access do not grow with the number of endpoints in the project. The
+ * name filter is fuzzy (a substring match, reference §9), so the short name is matched exactly here, then the tags.
  */
 import { hasCode, isNotFound } from '../src/otc/errors.js';
 import type { Endpoint } from '../src/otc/vpcep-schemas.js';
 import { serviceNameForPort } from '../workflows/input.js';
 import type { Clients, OtcClientSet } from './clients.js';
 import { cloudCall, createOnce, deleteIgnoringNotFound, type CloudScope, type Ensured } from './cloud-call.js';
-import { accessMarker, accessTags, hasAccessTags } from './naming.js';
+import { accessMarker, accessTags, hasAccessTags, shortServiceName } from './naming.js';
 import { quotaRefusal } from './quota.js';
 import type {
   AcceptArgs,
@@ -31,10 +32,14 @@ export function endpointView(e: Endpoint): EndpointView {
   return { endpointId: e.id, status: e.status, ...(e.ip ? { ip: e.ip } : {}) };
 }
 
-/** Endpoints tagged for this access and port (any status), found through the port's service name. */
-export async function portEndpoints(c: OtcClientSet, scope: CloudScope, instanceId: string, portId: string): Promise<Endpoint[]> {
-  const all = await c.vpcep.listAllEndpoints({ endpoint_service_name: serviceNameForPort(portId) }, scope.read());
-  return all.filter((e) => hasAccessTags(e.tags, instanceId, portId));
+/**
+ * Endpoints tagged for this access and port (any status), found through the port's service name (matched exactly:
+ * the filter is fuzzy) and, when given, the VPC (`vpc_id`, a server-side filter).
+ */
+export async function portEndpoints(c: OtcClientSet, scope: CloudScope, instanceId: string, portId: string, where: { vpcId?: string } = {}): Promise<Endpoint[]> {
+  const name = serviceNameForPort(portId);
+  const all = await c.vpcep.listAllEndpoints({ endpoint_service_name: name, ...(where.vpcId ? { vpc_id: where.vpcId } : {}) }, scope.read());
+  return all.filter((e) => (e.endpoint_service_name ? shortServiceName(e.endpoint_service_name) === name : true) && hasAccessTags(e.tags, instanceId, portId));
 }
 
 /** Oldest first (created_at, then id): every reconciler keeps the same one. */
@@ -72,7 +77,7 @@ export function createEndpointActivities(clients: Clients) {
     async findPortEndpoint(args: EnsureEndpointArgs): Promise<EndpointView | null> {
       const c = clients.of(args.clientCredentials);
       return cloudCall(async (scope) => {
-        const found = matching(await portEndpoints(c, scope, args.instanceId, args.portId), args)[0];
+        const found = matching(await portEndpoints(c, scope, args.instanceId, args.portId, { vpcId: args.vpcId }), args)[0];
         return found ? endpointView(found) : null;
       });
     },
@@ -81,7 +86,7 @@ export function createEndpointActivities(clients: Clients) {
     async ensureEndpoint(args: EnsureEndpointArgs): Promise<Ensured<EndpointView>> {
       const c = clients.of(args.clientCredentials);
       return cloudCall(async (scope) => {
-        const found = matching(await portEndpoints(c, scope, args.instanceId, args.portId), args)[0];
+        const found = matching(await portEndpoints(c, scope, args.instanceId, args.portId, { vpcId: args.vpcId }), args)[0];
         if (found) return { state: 'done', value: endpointView(found) };
         const r = await createOnce(scope, 'createEndpoint', (o) =>
           c.vpcep.createEndpoint(

@@ -11,25 +11,29 @@
  * - no secret is taken from or returned to the workflow.
  */
 import { createAccessStateActivities } from './access-state.js';
+import { createAwaitActivities } from './await-settled.js';
 import { resolveClients, type ActivityDeps } from './clients.js';
+import { CALLS_PER_TASK } from './cloud-call.js';
 import { createDiscoveryActivities } from './discovery.js';
 import { createDnsActivities } from './dns.js';
 import { createEndpointActivities } from './endpoint.js';
 import { createEndpointServiceActivities } from './endpoint-service.js';
 import { createListenerActivities } from './listeners.js';
 import { createNetworkRuleActivities, type OperationRunning } from './network-rules.js';
+import { SettleEstimates } from './settle-estimates.js';
 import { createWorkflowRunActivities, operationRunning } from './workflow-runs.js';
 
 export { createVerifyActivities, type VerifyDeps } from './verify.js';
 export type { ActivityDeps, OtcClientSet } from './clients.js';
 
-export function createActivities(deps: ActivityDeps & { operationRunning?: OperationRunning }) {
+export function createActivities(deps: ActivityDeps & { operationRunning?: OperationRunning; settleEstimates?: SettleEstimates; rateLimited?: boolean }) {
   const clients = resolveClients(deps);
   return {
-    ...createAccessStateActivities(clients),
+    ...createAccessStateActivities(clients, deps.rateLimited ? { stepsPerAttempt: CALLS_PER_TASK } : {}),
     ...createListenerActivities(clients, deps),
     ...createEndpointServiceActivities(clients, deps),
     ...createEndpointActivities(clients),
+    ...createAwaitActivities(clients, deps.settleEstimates ?? new SettleEstimates(), { lookPerAttempt: deps.rateLimited === true }),
     ...createNetworkRuleActivities(clients, deps.operationRunning ?? operationRunning),
     ...createDiscoveryActivities(clients),
     ...createDnsActivities(clients),

@@ -269,3 +269,29 @@ export interface VerifyResult {
   consumed: boolean;
   elapsedMs: number;
 }
+
+export interface AwaitSettledArgs {
+  resource: 'service' | 'endpoint';
+  /** The credential set of the resource's account (instance account: service; client account: endpoint). */
+  credentials: CredentialSetName;
+  id: string;
+  /** What is awaited, the key of this worker's settle estimate (`service-available`, `endpoint-accepted`, …). */
+  kind: string;
+  /** Statuses that end the wait; the first is the success (its settle time is learned). `gone` = HTTP 404. */
+  until: string[];
+  /** Workflow time the wait began: the schedule and the deadline count from here, across attempts. */
+  since: number;
+  schedule: { firstPollMs: number; maxPollMs: number; backoffCoefficient: number; deadlineMs: number };
+  /** Names the wait in the deadline error. */
+  what: string;
+}
+
+export interface Settled {
+  status: string;
+  ip?: string;
+  errors?: string[];
+  /** Looks this wait took (all attempts). */
+  looks: number;
+  /** Elapsed since `since` at the look that ended the wait. */
+  waitedMs: number;
+}

@@ -19,6 +19,10 @@ const benches: Bench[] = [
   { name: 'dataplane (sandbox Kafka cold start, advertised-IP change)', args: ['bench/dataplane.bench.ts', '--what', 'dataplane', '--rounds', '3'] },
   { name: 'provisioning (default scenario, wall time, history events, API calls)', args: ['bench/provisioning-figures.ts'] },
   { name: 'cli-startup (crossvpc --help, status to its first network call)', args: ['bench/cli-startup.ts', '--runs', '5'] },
+  {
+    name: 'provisioning-scale (critical-path ratio at 3/12/30 brokers, realistic 60 s settles, N=50/200/500 at once; JSON in bench-results/)',
+    args: ['bench/provisioning-scale.ts', '--part', 'ratio,realistic,scale', '--n', '50,200,500', '--side', '4'],
+  },
 ];
 
 function peakRssKb(pid: number): number {

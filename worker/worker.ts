@@ -9,10 +9,11 @@ import { fileURLToPath } from 'node:url';
 import type { NativeConnection } from '@temporalio/worker';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, createVerifyActivities, type ActivityDeps, type OtcClientSet, type VerifyDeps } from '../activities/index.js';
+import { CALLS_PER_TASK } from '../activities/cloud-call.js';
 import { credentialSet, type AppConfig } from '../src/config/env-config.js';
 import { createOtcClients, type CreateOtcClientsOptions } from '../src/otc/otc-clients.js';
 import { currentWorkflowBundle } from '../src/devtools/build-state.js';
-import { verifyTaskQueue, vpcVerifyTaskQueue } from '../workflows/task-queues.js';
+import { CLOUD_SERVICES, cloudTaskQueue, verifyTaskQueue, vpcVerifyTaskQueue, type CloudService } from '../workflows/task-queues.js';
 import { activityLogIds } from './logging.js';
 
 /** The workflow bundle entry, as a file path (works from .ts sources under tsx and from compiled .js). */
@@ -37,14 +38,33 @@ export interface CrossVpcWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** How long in-flight activities may finish on shutdown (default 30 s; the SDK default is 0). */
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
-  /** Server-side rate limit of the cloud API activities on the main queue (per second, all workers). */
+  /** Server-side rate limit of the activities on the main queue (per second, all workers). */
   maxTaskQueueActivitiesPerSecond?: number;
+  /**
+   * Global cloud-API rate limits, calls per second per service (OTC throttles per tenant and service): set on the
+   * service's task queue as the server-enforced activity rate, divided by {@link CALLS_PER_TASK} × {@link TASK_BURST_FACTOR}. Unset: no limit.
+   * docs/decisions/rate-limit.md.
+   */
+  cloudRates?: Partial<Record<CloudService, number>>;
   identity?: string;
 }
+
+
+/**
+ * The server's task-queue limiter is a token bucket whose burst is one second's worth of its rate: within any
+ * one second it may hand out up to twice the rate. The queue's rate is therefore the call rate divided by
+ * CALLS_PER_TASK × TASK_BURST_FACTOR (measured: test/workflow/rate-limit.test.ts).
+ */
+export const TASK_BURST_FACTOR = 3;
+
+/** Activity slots of the main queue's worker: one per lock held (idle waits) plus the short Temporal-side calls. */
+export const MAIN_ACTIVITY_SLOTS = 2_000;
 
 export interface CrossVpcWorkers {
   main?: Worker;
   verify?: Worker;
+  /** The workers of the cloud services' queues (`<taskQueue>-cloud-<service>`), with the main worker. */
+  cloud?: Worker[];
   /**
    * Runs every created worker until shutdown. When one fails, the others are shut down (gracefully, within
    * shutdownGraceTime) and, once every worker has stopped, the promise rejects with a {@link WorkerFailure}
@@ -117,13 +137,16 @@ export async function createCrossVpcWorkers(o: CrossVpcWorkerOptions): Promise<C
   };
   const workers: CrossVpcWorkers = {
     async run() {
-      await runWorkers((['main', 'verify'] as const).flatMap((role) => {
-        const worker = workers[role];
-        return worker ? [{ role, taskQueue: worker.options.taskQueue, worker }] : [];
-      }));
+      await runWorkers([
+        ...(['main', 'verify'] as const).flatMap((role) => {
+          const worker = workers[role];
+          return worker ? [{ role, taskQueue: worker.options.taskQueue, worker }] : [];
+        }),
+        ...(workers.cloud ?? []).map((worker) => ({ role: 'main' as const, taskQueue: worker.options.taskQueue, worker })),
+      ]);
     },
     async runUntil<T>(fn: () => Promise<T>): Promise<T> {
-      const list = [workers.main, workers.verify].filter((w): w is Worker => w !== undefined);
+      const list = [workers.main, ...(workers.cloud ?? []), workers.verify].filter((w): w is Worker => w !== undefined);
       const [first, ...rest] = list;
       if (!first) return fn();
       // Nest runUntil so that every worker runs while fn runs and all are drained afterwards.
@@ -135,20 +158,39 @@ export async function createCrossVpcWorkers(o: CrossVpcWorkerOptions): Promise<C
       return nest(0);
     },
     shutdown() {
-      for (const w of [workers.main, workers.verify]) {
+      for (const w of [workers.main, ...(workers.cloud ?? []), workers.verify]) {
         if (w && w.getState() === 'RUNNING') w.shutdown();
       }
     },
   };
   if (roles.has('main')) {
     if (!o.activityDeps) throw new TypeError('createCrossVpcWorkers: the main worker needs activityDeps');
+    const limited = Object.values(o.cloudRates ?? {}).some((r) => r !== undefined && r > 0);
+    // One set of activities for every queue of this worker: the waits share what they learn of the cloud.
+    const activities = createActivities({ ...o.activityDeps, rateLimited: limited });
+    workers.cloud = [];
+    for (const service of CLOUD_SERVICES) {
+      const rate = o.cloudRates?.[service];
+      workers.cloud.push(
+        await Worker.create({
+          ...common,
+          taskQueue: cloudTaskQueue(o.taskQueue, service),
+          activities,
+          ...(rate ? { maxTaskQueueActivitiesPerSecond: rate / (CALLS_PER_TASK * TASK_BURST_FACTOR) } : {}),
+        }),
+      );
+    }
     workers.main = await Worker.create({
       ...common,
       taskQueue: o.taskQueue,
       ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : defaultWorkflowSource()),
       // Provisioning, teardown and re-verification activities (the latter's `describeWorkflowRun` uses this
       // worker's own Temporal client through the activity context).
-      activities: createActivities(o.activityDeps),
+      activities,
+      // The main queue's activities are Temporal-side: each lock held keeps one `awaitWorkflowClose` (an idle,
+      // heartbeating wait) running, so the SDK's default of 100 slots starved `requestLock` once 100 accesses held
+      // locks (measured: 200 accesses at once stalled at their first step). Cloud calls have their own workers.
+      maxConcurrentActivityTaskExecutions: MAIN_ACTIVITY_SLOTS,
       ...(o.maxTaskQueueActivitiesPerSecond ? { maxTaskQueueActivitiesPerSecond: o.maxTaskQueueActivitiesPerSecond } : {}),
     });
   }
@@ -161,7 +203,7 @@ export async function createCrossVpcWorkers(o: CrossVpcWorkerOptions): Promise<C
       });
     } catch (err) {
       // A created worker holds the connection until it has run: let it start and stop, so the caller can close it.
-      await workers.main?.runUntil(Promise.resolve()).catch(() => undefined);
+      for (const w of [workers.main, ...(workers.cloud ?? [])]) await w?.runUntil(Promise.resolve()).catch(() => undefined);
       throw err;
     }
   }

@@ -8,8 +8,8 @@
  *  3. find or create the endpoint in the client VPC/subnet; wait until accepted (accept it when approval is on)
  *  4. one endpoint per port: remove extra ones a create without answer may have left
  */
-import { ApplicationFailure, CancellationScope, isCancellation, log, setHandler } from '@temporalio/workflow';
-import type { EndpointStatus, EndpointView, ServiceStatus, ServiceView } from '../activities/types.js';
+import { ApplicationFailure, CancellationScope, isCancellation, log, patched, setHandler } from '@temporalio/workflow';
+import type { AwaitSettledArgs, EndpointStatus, EndpointView, ServiceStatus, ServiceView } from '../activities/types.js';
 import { cleanupLine, removePortResources } from './cleanup.js';
 import { portProgressQuery, type UndoReport } from './definitions.js';
 import { ErrorTypes } from './errors.js';
@@ -22,6 +22,9 @@ import { PortProgressTracker } from './port-progress.js';
 import { otcProxies } from './proxies.js';
 import { errorMessage, listText, Saga } from './saga.js';
 
+/** The patch id of waiting in one activity (histories from before it replay on the timer path). */
+export const WAIT_IN_ACTIVITY_PATCH = 'wait-in-one-activity';
+
 export async function provisionPortEndpoint(raw: unknown): Promise<PortResult> {
   const parsed = PortInputSchema.safeParse(raw);
   if (!parsed.success) {
@@ -30,7 +33,10 @@ export async function provisionPortEndpoint(raw: unknown): Promise<PortResult> {
   const input = parsed.data;
   const { portId, instanceId, baseline } = input;
   const t = input.timeouts;
-  const { forward, look, undo } = otcProxies(t);
+  const { forward, look, undo, wait } = otcProxies(t);
+  const schedule = { firstPollMs: t.firstPollMs, maxPollMs: t.maxPollMs, backoffCoefficient: t.backoffCoefficient, deadlineMs: t.deadlineMs };
+  /** Waits run as one heartbeating activity each (docs/decisions/waiting.md); runs begun before poll with timers. */
+  const waitInActivity = patched(WAIT_IN_ACTIVITY_PATCH);
   const serviceName = serviceNameForPort(portId);
   const progress = new PortProgressTracker(portId, input.listenerIp);
   setHandler(portProgressQuery, () => progress.state);
@@ -54,7 +60,12 @@ export async function provisionPortEndpoint(raw: unknown): Promise<PortResult> {
     const serviceCreated = !baseline.serviceIds.includes(svc.serviceId);
     if (serviceCreated) mine.serviceIds.push(svc.serviceId);
     progress.service(svc.serviceId, svc.status);
-    if (svc.status !== 'available') {
+    if (svc.status !== 'available' && waitInActivity) {
+      progress.phase('waiting-service');
+      const s = await awaitSettled({ resource: 'service', credentials: input.instanceCredentials, id: svc.serviceId, kind: 'service-available', until: ['available', 'failed', 'gone', 'deleting'], what: `endpoint service ${serviceName} available` });
+      progress.service(svc.serviceId, s.status, true);
+      if (s.status !== 'available') throw serviceFailed(svc.serviceId, s);
+    } else if (svc.status !== 'available') {
       progress.phase('waiting-service');
       await pollUntil<ServiceStatus, ServiceStatus>({
         what: `endpoint service ${serviceName} available`,
@@ -117,7 +128,36 @@ export async function provisionPortEndpoint(raw: unknown): Promise<PortResult> {
     progress.endpoint(ep.endpointId, ep.status, ep.ip);
 
     let endpointIp = ep.status === 'accepted' && ep.ip ? ep.ip : undefined;
-    if (!endpointIp) {
+    if (!endpointIp && waitInActivity) {
+      progress.phase('waiting-endpoint');
+      let acceptSent = false;
+      for (;;) {
+        const s = await awaitSettled({
+          resource: 'endpoint',
+          credentials: input.clientCredentials,
+          id: ep.endpointId,
+          kind: acceptSent ? 'endpoint-accepted' : 'endpoint-settled',
+          until: ['accepted', ...(acceptSent ? [] : ['pendingAcceptance']), 'rejected', 'failed', 'gone', 'deleting'],
+          what: `endpoint ${ep.endpointId} accepted`,
+        });
+        progress.endpoint(ep.endpointId, s.status, s.ip, true);
+        if (s.status === 'accepted' && s.ip) {
+          endpointIp = s.ip;
+          break;
+        }
+        if (s.status === 'pendingAcceptance') {
+          // The service is ours (found by our tags): accept our own endpoint.
+          progress.phase('accepting');
+          await forward.acceptEndpointConnection.executeWithOptions({ summary: `accept endpoint ${ep.endpointId} (receive)` }, [
+            { instanceCredentials: input.instanceCredentials, serviceId: svc.serviceId, endpointId: ep.endpointId },
+          ]);
+          acceptSent = true;
+          progress.phase('waiting-endpoint');
+          continue;
+        }
+        throw endpointFailed(ep.endpointId, s);
+      }
+    } else if (!endpointIp) {
       progress.phase('waiting-endpoint');
       let acceptSent = false;
       const accepted = await pollUntil<EndpointStatus, EndpointStatus & { ip: string }>({
@@ -201,6 +241,28 @@ export async function provisionPortEndpoint(raw: unknown): Promise<PortResult> {
       nonRetryable: true,
       message: `port ${portId}: ${progress.state.error}. Undone: ${listText(report.undone) || 'nothing (nothing was created)'}`,
       details: [details],
+    });
+  }
+
+  /** One wait, one activity: it looks on the settle-aware schedule until a status of `until` (or its deadline). */
+  function awaitSettled(a: Omit<AwaitSettledArgs, 'since' | 'schedule'>) {
+    return wait.awaitSettled.executeWithOptions({ summary: `wait: ${a.what}` }, [{ ...a, since: Date.now(), schedule }]);
+  }
+
+  function serviceFailed(id: string, s: ServiceStatus): ApplicationFailure {
+    return ApplicationFailure.create({
+      type: ErrorTypes.ServiceFailed,
+      nonRetryable: true,
+      message: `endpoint service ${id} of port ${portId} is ${s.status}${s.errors?.length ? `: ${s.errors.join('; ')}` : ''}`,
+    });
+  }
+
+  function endpointFailed(id: string, s: EndpointStatus): ApplicationFailure {
+    if (s.status === 'rejected') return ApplicationFailure.create({ type: ErrorTypes.EndpointRejected, nonRetryable: true, message: `endpoint ${id} of port ${portId} was rejected` });
+    return ApplicationFailure.create({
+      type: ErrorTypes.EndpointFailed,
+      nonRetryable: true,
+      message: `endpoint ${id} of port ${portId} is ${s.status}${s.errors?.length ? `: ${s.errors.join('; ')}` : ''}`,
     });
   }
 

@@ -6,6 +6,8 @@ export interface CallRecord {
   operation: string;
   method: string;
   path: string;
+  /** The query string as received, without `?` (empty when none): which list filters a caller sent. */
+  query: string;
   /** HTTP status; `dropped` when a fault reset the connection after the operation committed; `reset`, `refused` or `stalled` for a connection fault (the operation did not run). */
   status: string;
   account: string | undefined;
@@ -23,9 +25,13 @@ export interface CallSummary {
 
 export class CallLog {
   private records: CallRecord[] = [];
+  /** Counts by operation and status since the last clear, never trimmed (load runs exceed `keep`). */
+  private allTimeCounts: Record<string, Record<string, number>> = {};
   constructor(private readonly keep = 5000) {}
 
   add(record: CallRecord): void {
+    const byStatus = (this.allTimeCounts[record.operation] ??= {});
+    byStatus[record.status] = (byStatus[record.status] ?? 0) + 1;
     this.records.push(record);
     if (this.records.length > this.keep) this.records.splice(0, this.records.length - this.keep);
   }
@@ -47,7 +53,13 @@ export class CallLog {
     return { total: this.records.length, counts, recent: this.records.slice(-recent) };
   }
 
+  /** Every call's count by operation and status since the last clear, beyond the records kept. */
+  allTime(): Record<string, Record<string, number>> {
+    return structuredClone(this.allTimeCounts);
+  }
+
   clear(): void {
     this.records = [];
+    this.allTimeCounts = {};
   }
 }

@@ -46,6 +46,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<Ru
   const namespace = options.namespace ?? 'default';
   const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--namespace', namespace, '--log-level', 'error'];
   args.push('--dynamic-config-value', 'frontend.enableServerVersionCheck=false');
+  // One partition per task queue: a queue's activity rate limit then bursts once, not once per partition
+  // (docs/decisions/rate-limit.md); a dev server has no load that needs more.
+  args.push('--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1', '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1');
   if (options.uiPort !== undefined) args.push('--ui-port', String(options.uiPort), '--ui-disable-news-fetch');
   else args.push('--headless');
   if (options.dbFilename) args.push('--db-filename', options.dbFilename);

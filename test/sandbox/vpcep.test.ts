@@ -273,6 +273,23 @@ describe('VPCEP endpoints and connections', () => {
     expect((await cb.vpcep.listAllEndpoints({})).map((e) => e.id)).toEqual([ep.id]);
   });
 
+  it('filters endpoint lists server-side by endpoint_service_name (fuzzy), vpc_id and id, as the reference; the call log keeps the query', async () => {
+    const net = clientNet('A');
+    const s0 = await availableService();
+    const s1 = await availableService({ port_id: portId(1), service_name: 'cvpc-broker0x' });
+    const e0 = await ca.vpcep.createEndpoint({ endpoint_service_id: s0.id, vpc_id: net.vpcId, subnet_id: net.subnetId });
+    const e1 = await ca.vpcep.createEndpoint({ endpoint_service_id: s1.id, vpc_id: net.vpcId, subnet_id: net.subnetId });
+    const ids = async (q: Record<string, string>) => (await ca.vpcep.listAllEndpoints(q)).map((e) => e.id).sort();
+    expect(await ids({ endpoint_service_name: 'cvpc-broker0' })).toEqual([e0.id, e1.id].sort()); // fuzzy: both
+    expect(await ids({ endpoint_service_name: 'cvpc-broker0x' })).toEqual([e1.id]);
+    expect(await ids({ vpc_id: net.vpcId, endpoint_service_name: 'broker0x' })).toEqual([e1.id]);
+    expect(await ids({ vpc_id: clientNet('B').vpcId })).toEqual([]);
+    expect(await ids({ id: e0.id })).toEqual([e0.id]);
+    const calls = sb.callLog.all().filter((c) => c.operation === 'vpcep.listEndpoints');
+    expect(calls.at(-1)?.query).toContain(`id=${e0.id}`);
+    expect(calls.some((c) => c.query.includes(`vpc_id=${net.vpcId}`) && c.query.includes('endpoint_service_name=broker0x'))).toBe(true);
+  });
+
   it('endpoint create needs an available service (EndPoint.2004) and honours the endpoint quota', async () => {
     const svc = await ca.vpcep.createEndpointService(serviceBody() as never);
     const net = clientNet('A');

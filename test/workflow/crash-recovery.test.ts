@@ -78,8 +78,8 @@ const CASES: Case[] = [
   { name: 'in-flight endpoint-service create', faults: [{ kind: 'latency', match: { operation: 'vpcep.createEndpointService' }, ms: SLOW, times: 3 }], at: { activity: 'ensureEndpointService' }, expect: 'provisioned' },
   { name: 'in-flight endpoint create', faults: [{ kind: 'latency', match: { operation: 'vpcep.createEndpoint' }, ms: SLOW, times: 3 }], at: { activity: 'ensureEndpoint' }, expect: 'provisioned' },
   { name: 'in-flight security-group rule create', faults: [{ kind: 'latency', match: { operation: 'vpc.createSecurityGroupRule' }, ms: SLOW, times: 1 }], at: { activity: 'ensureSecurityGroupRule' }, expect: 'provisioned' },
-  { name: 'polling an endpoint service', faults: [{ kind: 'latency', match: { operation: 'vpcep.getEndpointService' }, ms: SLOW, times: 3 }], at: { activity: 'getEndpointServiceStatus' }, expect: 'provisioned' },
-  { name: 'polling an endpoint', faults: [{ kind: 'latency', match: { operation: 'vpcep.getEndpoint' }, ms: SLOW, times: 3 }], at: { activity: 'getEndpointStatus' }, expect: 'provisioned' },
+  { name: 'polling an endpoint service', faults: [{ kind: 'latency', match: { operation: 'vpcep.getEndpointService' }, ms: SLOW, times: 3 }], at: { activity: 'awaitSettled' }, expect: 'provisioned' },
+  { name: 'polling an endpoint', faults: [{ kind: 'latency', match: { operation: 'vpcep.getEndpoint' }, ms: SLOW, times: 3 }], at: { activity: 'awaitSettled' }, expect: 'provisioned' },
   { name: 'in-flight listener switch (crossvpc/modify)', faults: [{ kind: 'latency', match: { operation: 'dms.modifyCrossVpc' }, ms: SLOW, times: 1 }], at: { activity: 'updateAdvertisedIps' }, expect: 'provisioned' },
   { name: 'reading the instance and the baseline', faults: [{ kind: 'latency', match: { operation: 'dms.getInstance' }, ms: SLOW, times: 1 }], at: { activity: 'readAccess' }, expect: 'provisioned' },
   {

@@ -12,7 +12,7 @@ import { startSandbox, type Sandbox, type StartSandboxOptions } from '../../src/
 import type { OtcConfig } from '../../src/otc/otc-config.js';
 import { createOtcClients } from '../../src/otc/otc-clients.js';
 import type { OtcClientSet, VerifyDeps } from '../../activities/index.js';
-import { createCrossVpcWorkers, type CrossVpcWorkers } from '../../worker/worker.js';
+import { createCrossVpcWorkers, type CrossVpcWorkerOptions, type CrossVpcWorkers } from '../../worker/worker.js';
 import { awaitAccessOutcome, startOrJoinAccess, type ProvisionOutcome } from '../../src/temporal/access-client.js';
 import { parseProvisionInput, type ProvisionRequest } from '../../workflows/input.js';
 import { connectTestEnv, testWorkflowBundle, uniqueTaskQueue } from '../support/temporal-env.js';
@@ -95,6 +95,8 @@ export async function restartSandbox(suite: Suite, downMs: number): Promise<void
 export interface WorkerOverrides {
   /** E.g. a probe that fails (a verification failure of our own making). */
   verifyDeps?: VerifyDeps;
+  /** Global cloud-API rates (calls per second per service) the workers set on the service queues. */
+  cloudRates?: CrossVpcWorkerOptions['cloudRates'];
 }
 
 export async function withWorkers<T>(suite: Suite, fn: (taskQueue: string, workers: CrossVpcWorkers) => Promise<T>, prefix = 'crossvpc', overrides: WorkerOverrides = {}): Promise<T> {
@@ -104,6 +106,7 @@ export async function withWorkers<T>(suite: Suite, fn: (taskQueue: string, worke
     taskQueue,
     activityDeps: { clients: suite.clients, serviceInUseRetryMs: 300, instancePollMs: 250 },
     ...(overrides.verifyDeps ? { verifyDeps: overrides.verifyDeps } : {}),
+    ...(overrides.cloudRates ? { cloudRates: overrides.cloudRates } : {}),
     workflowBundle: { code: suite.bundle.code },
     shutdownGraceTime: '2s',
   });

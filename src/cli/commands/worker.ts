@@ -18,6 +18,7 @@ import { parseDnsServer } from '../../kafka/vpc-resolver.js';
 import { ExitCode } from '../exit-codes.js';
 import { CONNECTION_ENV, HELP_FLAG, TASK_QUEUE_ENV, TASK_QUEUE_FLAG, flag } from '../args.js';
 import { parseFlags } from '../output.js';
+import type { CloudService } from '../../../workflows/task-queues.js';
 
 export const summary = 'run the provisioning worker (workflows + OTC activities) and the verify worker';
 
@@ -29,6 +30,7 @@ const spec = {
     ...TASK_QUEUE_FLAG,
     'client-vpc-id': { type: 'string', value: 'ID', description: 'named access: the verify worker serves this client VPC (`<queue>-verify-<ID>`); run it inside that VPC' },
     rate: { type: 'string', value: 'N', description: 'at most N activities per second on the task queue (default unlimited)' },
+    'cloud-rate': { type: 'string', value: 'SERVICE=N[,...]', description: 'global cloud-API limit, calls per second per service (vpcep, dms, vpc), across all workers (default unlimited)' },
     'wait-for-namespace': { type: 'boolean', description: 'when the namespace does not exist, say so and wait for it (default: exit 2 with the fix)' },
     'no-setup': { type: 'boolean', description: 'do not register missing search attributes at start, only check them (exit 2 when missing)' },
     'metrics-port': { type: 'string', value: 'N', description: 'serve Prometheus /metrics, /healthz and /readyz on this port (default off; 0 = any free port)' },
@@ -55,6 +57,11 @@ const spec = {
         .regex(/^\d+(\.\d+)?$/, '--rate must be a number of activities per second')
         .transform(Number)
         .optional(),
+      'cloud-rate': z
+        .string()
+        .regex(/^(vpcep|dms|vpc)=\d+(\.\d+)?(,(vpcep|dms|vpc)=\d+(\.\d+)?)*$/, '--cloud-rate must be SERVICE=N[,SERVICE=N] with SERVICE vpcep, dms or vpc and N calls per second')
+        .transform((v) => Object.fromEntries(v.split(',').map((kv) => { const [k, n] = kv.split('='); return [k ?? '', Number(n)]; })) as Partial<Record<CloudService, number>>)
+        .optional(),
       'wait-for-namespace': flag.bool,
       'no-setup': flag.bool,
       'log-format': z.enum(['json', 'text'], { error: '--log-format must be json or text' }).default('text'),
@@ -64,7 +71,8 @@ const spec = {
     })
     .strict(),
   notes: [
-    'The main worker polls the task queue, the verify worker `<queue>-verify`.',
+    'The main worker polls the task queue and `<queue>-cloud-vpcep|dms|vpc` (the cloud activities), the verify worker `<queue>-verify`.',
+    '--cloud-rate sets a server-enforced rate on the service queues (shared by every worker; docs/decisions/rate-limit.md).',
     'At start: the namespace must exist (else one line naming the fix, exit 2; or --wait-for-namespace) and',
     'have the search attributes; missing ones are registered when the server permits (else exit 2 with the fix).',
     'When one worker fails, the other is shut down and the process exits 1 with the cause on one line.',
@@ -139,7 +147,7 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 async function runWorkers(
-  args: { 'wait-for-namespace'?: boolean | undefined; 'no-setup'?: boolean | undefined; rate?: number | undefined; 'client-vpc-id'?: string | undefined },
+  args: { 'wait-for-namespace'?: boolean | undefined; 'no-setup'?: boolean | undefined; rate?: number | undefined; 'client-vpc-id'?: string | undefined; 'cloud-rate'?: Partial<Record<CloudService, number>> | undefined },
   o: {
     temporal: { address: string; namespace: string };
     taskQueue: string;
@@ -175,6 +183,7 @@ async function runWorkers(
       ...(args['client-vpc-id'] ? { clientVpcId: args['client-vpc-id'] } : {}),
       shutdownGraceTime: '30s',
       ...(args.rate ? { maxTaskQueueActivitiesPerSecond: args.rate } : {}),
+      ...(args['cloud-rate'] ? { cloudRates: args['cloud-rate'] } : {}),
     });
     say(`${roles.map((r) => (r === 'main' ? `main on ${taskQueue}` : `verify on ${verifyQueue}`)).join(', ')} (namespace ${temporal.namespace}, ${temporal.address})`);
     const polling = [

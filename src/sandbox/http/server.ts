@@ -310,6 +310,7 @@ export async function startServiceServer(opts: ServiceServerOptions): Promise<Ga
         operation: ctx.operation,
         method,
         path,
+        query: url.search.replace(/^\?/, ''),
         status,
         account: ctx.principal?.account.name,
         durationMs: Date.now() - started,

@@ -6,7 +6,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createActivities } from '../../../activities/index.js';
-import { callTimeoutMs, mayHaveCommitted } from '../../../activities/cloud-call.js';
+import { callTimeoutMs, cloudCall, CONTINUE_IN_NEXT_ATTEMPT, mayHaveCommitted, type CloudScope } from '../../../activities/cloud-call.js';
 import { accessTags } from '../../../activities/naming.js';
 import { OtcApiError } from '../../../src/otc/errors.js';
 import { ErrorTypes } from '../../../workflows/errors.js';
@@ -60,6 +60,25 @@ describe('cloud calls', () => {
   });
 });
 
+describe('a per-attempt budget of look-ups (rate-limited workers)', () => {
+  it('ends the attempt after the budget with a benign retryable failure; the next attempt takes the steps done from the heartbeat and goes on', async () => {
+    const ran: string[] = [];
+    const steps = async (scope: CloudScope): Promise<number[]> => {
+      const out: number[] = [];
+      for (const k of ['a', 'b', 'c']) out.push(await scope.step(k, async () => (ran.push(k), k.charCodeAt(0))));
+      return out;
+    };
+    const first = activityEnv();
+    const failed = await runIn(first.env, () => cloudCall(steps, { stepsPerAttempt: 2 })).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(ApplicationFailure);
+    expect(failed).toMatchObject({ type: CONTINUE_IN_NEXT_ATTEMPT, nonRetryable: false, category: 'BENIGN' });
+    expect(ran).toEqual(['a', 'b']);
+    const second = activityEnv({ heartbeatDetails: first.heartbeats.at(-1), attempt: 2 });
+    expect(await runIn(second.env, () => cloudCall(steps, { stepsPerAttempt: 2 }))).toEqual([97, 98, 99]);
+    expect(ran).toEqual(['a', 'b', 'c']);
+  });
+});
+
 describe('discovery (teardown and re-verification)', () => {
   it('reads DMS flow control (DMS.10240407, HTTP 404) as a retryable failure, never as "instance gone"', async () => {
     const { cloud, acts } = setUp();
@@ -96,6 +115,18 @@ describe('endpoints', () => {
     const { env } = activityEnv();
     expect(await runIn(env, acts.ensureEndpoint, epArgs(svcId))).toEqual({ state: 'done', value: { endpointId: e.id, status: 'accepted', ip: '10.1.0.5' } });
     expect(cloud.count('vpcep.createEndpoint')).toBe(0);
+  });
+
+  it('looks up by the port\'s service name and the VPC, never the whole account; a fuzzy name hit is matched exactly', async () => {
+    // The name filter is a substring match: a service named `<our name>-copy` comes back too, tags and all.
+    const copy = endpoint(cloud, svcId, '10.1.0.9');
+    copy.endpoint_service_name = `eu-de.${serviceNameForPort(PORT)}-copy.y`;
+    const { env } = activityEnv();
+    const r = await runIn(env, acts.ensureEndpoint, epArgs(svcId));
+    expect(r.state === 'done' && r.value.endpointId).not.toBe(copy.id);
+    expect(cloud.count('vpcep.createEndpoint')).toBe(1);
+    const lists = cloud.calls.filter((c) => c.op === 'vpcep.listEndpoints');
+    expect(lists.map((c) => c.args[0])).toEqual([{ endpoint_service_name: serviceNameForPort(PORT), vpc_id: 'vpc-c' }]);
   });
 
   it('a create without an answer is in doubt (never retried as a second create); the ledger was heartbeated before sending', async () => {

@@ -1,0 +1,158 @@
+/**
+ * Waiting for a resource to settle (activities/wait-schedule.ts, activities/await-settled.ts): the schedule of
+ * looks (sparse without knowledge, dense around the settle time seen before), the bound on how late a settle is
+ * noticed, a retried attempt resuming from its heartbeat details, and the deadline.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { describe, expect, it } from 'vitest';
+import { createAwaitActivities } from '../../../activities/await-settled.js';
+import { resolveClients } from '../../../activities/clients.js';
+import { SettleEstimates } from '../../../activities/settle-estimates.js';
+import type { AwaitSettledArgs } from '../../../activities/types.js';
+import { nextLookAt, stepFor, windowFrom, type WaitPlan } from '../../../activities/wait-schedule.js';
+import { ErrorTypes } from '../../../workflows/errors.js';
+import { activityEnv, FakeCloud, runIn, serverError } from './fake-cloud.js';
+
+const cold: WaitPlan = { firstPollMs: 2_000, maxPollMs: 20_000, backoffCoefficient: 1.6, deadlineMs: 15 * 60_000, window: null };
+
+/** Every look of a plan until `untilMs` (or the deadline). */
+function looks(plan: WaitPlan, untilMs = plan.deadlineMs): number[] {
+  const out: number[] = [];
+  for (let at = nextLookAt(plan, null); at !== null && at <= untilMs; at = nextLookAt(plan, at)) out.push(at);
+  return out;
+}
+/** When a resource settling at `settleMs` is first seen settled. */
+const noticedAt = (plan: WaitPlan, settleMs: number): number | undefined => looks(plan).find((at) => at >= settleMs);
+
+describe('the schedule of looks', () => {
+  it('without knowledge: first look after firstPollMs, gaps growing with the time waited, capped by maxPollMs', () => {
+    const l = looks(cold, 120_000);
+    expect(l.slice(0, 4)).toEqual([2_000, 4_000, 6_400, 10_240]);
+    const gaps = l.slice(1).map((x, i) => x - (l[i] ?? 0));
+    expect(Math.max(...gaps)).toBe(20_000);
+    for (let i = 1; i < gaps.length; i++) expect(gaps[i]).toBeGreaterThanOrEqual(gaps[i - 1] ?? 0);
+  });
+
+  it('with a window: one early look, then one every step across it, so a settle inside is noticed within one step', () => {
+    const plan: WaitPlan = { ...cold, window: { fromMs: 59_000, toMs: 61_000, stepMs: 600 } };
+    expect(looks(plan, 62_000)).toEqual([29_500, 59_000, 59_600, 60_200, 60_800, 61_400, 62_000]);
+    for (const settle of [59_001, 59_700, 60_000, 60_999]) {
+      const at = noticedAt(plan, settle) ?? Infinity;
+      expect(at - settle).toBeLessThanOrEqual(600);
+    }
+    // Far from the window the looks are sparse again: from 40 s past it, every maxPollMs.
+    const late = looks(plan).filter((x) => x > 101_000);
+    expect(late.slice(1).map((x, i) => x - (late[i] ?? 0)).every((g) => g > 0 && g <= 20_000)).toBe(true);
+    expect(late[1]! - late[0]!).toBe(20_000);
+  });
+
+  it('never looks after the deadline: the last look is at the deadline, then none', () => {
+    const plan: WaitPlan = { ...cold, deadlineMs: 30_000 };
+    const l = looks(plan);
+    expect(l.at(-1)).toBe(30_000);
+    expect(nextLookAt(plan, 30_000)).toBeNull();
+  });
+
+  it('learns the window from what it saw: overlapping brackets narrow it to their intersection, one step of margin each side', () => {
+    expect(windowFrom([])).toBeNull();
+    expect(stepFor(60_000)).toBe(600);
+    expect(stepFor(1_500)).toBe(250);
+    // A steady settle time: a coarse first bracket (a cold schedule) is narrowed by every later one.
+    const steady = windowFrom([
+      { pendingAtMs: 41_900, settledAtMs: 61_900 },
+      { pendingAtMs: 58_100, settledAtMs: 61_500 },
+      { pendingAtMs: 59_700, settledAtMs: 60_300 },
+    ]);
+    expect(steady).toEqual({ fromMs: 59_700 - 598, toMs: 60_300 + 598, stepMs: 598 }); // step: 1 % of the median midpoint (59.8 s)
+    // Only one coarse bracket: the whole bracket, in at most ten looks.
+    expect(windowFrom([{ pendingAtMs: 40_000, settledAtMs: 60_000 }])).toEqual({ fromMs: 38_000, toMs: 62_000, stepMs: 2_000 });
+    // A settle time that varies (brackets that do not overlap): the spread of the precise midpoints.
+    expect(
+      windowFrom([
+        { pendingAtMs: 59_700, settledAtMs: 60_300 },
+        { pendingAtMs: 61_700, settledAtMs: 62_300 },
+        { pendingAtMs: 20_000, settledAtMs: 59_000 }, // coarse: ignored beside the precise ones
+      ]),
+    ).toEqual({ fromMs: 60_000 - 600, toMs: 62_000 + 600, stepMs: 600 });
+  });
+});
+
+describe('the wait activity', () => {
+  function setUp(settleAfterMs: number, estimates = new SettleEstimates()) {
+    const cloud = new FakeCloud();
+    const createdAt = Date.now();
+    const svc = { id: 'svc-1', service_name: 'eu-de.cvpc-x.svc-1', status: 'creating', tags: [] };
+    cloud.services.push(svc);
+    const clients = cloud.clients();
+    const get = clients.vpcep.getEndpointService.bind(clients.vpcep);
+    clients.vpcep.getEndpointService = async (id, o) => {
+      if (Date.now() - createdAt >= settleAfterMs) svc.status = 'available';
+      return get(id, o);
+    };
+    const acts = createAwaitActivities(resolveClients({ clients: () => clients }), estimates);
+    const args = (over: Partial<AwaitSettledArgs> = {}): AwaitSettledArgs => ({
+      resource: 'service',
+      credentials: 'default',
+      id: 'svc-1',
+      kind: 'service-available',
+      until: ['available', 'failed', 'gone'],
+      since: createdAt,
+      schedule: { firstPollMs: 100, maxPollMs: 2_000, backoffCoefficient: 2, deadlineMs: 5_000 },
+      what: 'service svc-1 available',
+      ...over,
+    });
+    return { cloud, acts, args, estimates, svc, createdAt };
+  }
+
+  it('returns the settled status with its looks, heartbeating its progress; the settle is learned', async () => {
+    const { cloud, acts, args, estimates } = setUp(350);
+    const { env, heartbeats } = activityEnv({ startToCloseTimeoutMs: 10_000, heartbeatTimeoutMs: 600 });
+    const r = await runIn(env, acts.awaitSettled, args());
+    // Cold looks at 100, 200, 400 ms (gap = elapsed × (2 − 1), at least firstPollMs).
+    expect(r).toMatchObject({ status: 'available', looks: 3 });
+    expect(r.waitedMs).toBeGreaterThanOrEqual(350);
+    expect(cloud.count('vpcep.getEndpointService')).toBe(3);
+    expect(heartbeats.at(-1)).toMatchObject({ looks: 2 });
+    expect(estimates.window('service-available')).not.toBeNull();
+  });
+
+  it('a resource settling at a known time is noticed within one step once the worker has seen that time', async () => {
+    const estimates = new SettleEstimates();
+    estimates.record('service-available', { pendingAtMs: 1_490, settledAtMs: 1_510 });
+    expect(estimates.window('service-available')).toEqual({ fromMs: 1_240, toMs: 1_760, stepMs: 250 });
+    const { cloud, acts, args } = setUp(1_500, estimates);
+    const r = await runIn(activityEnv({ startToCloseTimeoutMs: 10_000 }).env, acts.awaitSettled, args());
+    expect(r.status).toBe('available');
+    expect(r.waitedMs - 1_500).toBeLessThanOrEqual(250 + 100); // one step, plus scheduling slack
+    // Looks: 1240, 1490, (1740) — no early look this close in: two or three, where the cold schedule takes five.
+    expect(cloud.count('vpcep.getEndpointService')).toBeLessThanOrEqual(3);
+  });
+
+  it('a retried attempt resumes from the heartbeat details: no look before the schedule says so, looks counted on', async () => {
+    const { cloud, acts, args, createdAt } = setUp(0);
+    // The previous attempt looked last 300 ms into the wait; the next look is due at 600 ms (gap = 300 × 1).
+    const { env } = activityEnv({ startToCloseTimeoutMs: 10_000, heartbeatDetails: { looks: 4, lastLookMs: 300, pendingAtMs: 300 } });
+    const r = await runIn(env, acts.awaitSettled, args());
+    expect(r.looks).toBe(5);
+    expect(r.waitedMs).toBeGreaterThanOrEqual(600);
+    expect(cloud.count('vpcep.getEndpointService')).toBe(1);
+    expect(Date.now() - createdAt).toBeGreaterThanOrEqual(600);
+  });
+
+  it('a failed look fails the attempt (retried by the policy, resuming); the deadline is non-retryable and counts from the wait\'s start', async () => {
+    const { cloud, acts, args } = setUp(60_000);
+    cloud.throws['vpcep.getEndpointService'] = () => serverError();
+    const { env } = activityEnv({ startToCloseTimeoutMs: 10_000 });
+    const failed = await runIn(env, acts.awaitSettled, args()).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(ApplicationFailure);
+    expect((failed as ApplicationFailure).nonRetryable).toBe(false);
+
+    delete cloud.throws['vpcep.getEndpointService'];
+    const started = Date.now();
+    // The wait began 4.5 s ago (an earlier attempt): only half a second is left of the 5 s deadline.
+    const late = await runIn(activityEnv({ startToCloseTimeoutMs: 10_000 }).env, acts.awaitSettled, args({ since: Date.now() - 4_500 })).catch((e: unknown) => e);
+    expect(late).toBeInstanceOf(ApplicationFailure);
+    expect(late).toMatchObject({ type: ErrorTypes.PollDeadlineExceeded, nonRetryable: true });
+    expect(Date.now() - started).toBeLessThan(1_500);
+  });
+});
