@@ -33,7 +33,10 @@ describe('vitest projects', () => {
   it('cover every test file exactly once', () => {
     const projects = (config as { test: { projects: Project[] } }).test.projects;
     expect(projects.map((p) => p.test.name).sort()).toEqual(['sandbox', 'ui', 'unit', 'workflow']);
-    const files = testFiles(join(projectRoot, 'test'));
+    // Files this run leaves out on purpose (CROSSVPC_TEST_EXCLUDE, e.g. CI's first pass without the deployment
+    // test) are out of every project's exclude list here, as the config builds it from the same variable.
+    const excludedNow = (process.env.CROSSVPC_TEST_EXCLUDE ?? '').split(',').filter(Boolean);
+    const files = testFiles(join(projectRoot, 'test')).filter((f) => !excludedNow.some((g) => matcher(g).test(f)));
     expect(files.length).toBeGreaterThan(50);
     const owners = files.map((f) => [
       f,
