@@ -17,7 +17,7 @@ import { namedReverifyWorkflowId } from '../../workflows/input.js';
 import { parseProvisionInput } from '../../workflows/input.js';
 import { brokerName } from '../../workflows/broker-names.js';
 import { TEARDOWN_WORKFLOW_TYPE, teardownWorkflowId, type TeardownResult } from '../../workflows/ops-input.js';
-import { addFault, admin, defaultRequest, FAST_TIMEOUTS, namedRequest, provision, startSuite, withVpcWorkers, type Suite } from './support.js';
+import { addFault, admin, defaultRequest, FAST_TIMEOUTS, namedRequest, provision, saveHistory, startSuite, withVpcWorkers, type Suite } from './support.js';
 
 /** The default cloud plus a second client VPC in account A ({prefix}.4.0/24). */
 function threeVpcScenario(): ScenarioInput {
@@ -78,14 +78,17 @@ async function clientProbe(dnsServer: string) {
   return withDnsServer(dnsServer, () => probeKafka({ bootstrapServers: bootstrap().split(','), security: { protocol: 'PLAINTEXT' }, topic: 'crossvpc-verify', timeoutMs: 20_000, expectBrokerHosts: names() }));
 }
 
-async function addVpc(taskQueue: string, account: 'A' | 'B', index = 0): Promise<NamedAccessResult> {
+/** Adds a client VPC; `fixture` saves the run's history as a replay fixture (test/workflow/histories). */
+async function addVpc(taskQueue: string, account: 'A' | 'B', index = 0, fixture?: string): Promise<NamedAccessResult> {
   const parsed = parseProvisionInput(namedRequest(suite, account, index, { timeouts: FAST_TIMEOUTS, verify: { timeoutMs: 20_000, attempts: 2 } }));
   if (!parsed.ok) throw new Error(parsed.message);
   const h = await startOrJoinClientVpc(suite.env.client, taskQueue, parsed.input);
-  return (await h.result()) as NamedAccessResult;
+  const result = (await h.result()) as NamedAccessResult;
+  if (fixture) await saveHistory(h, fixture);
+  return result;
 }
 
-async function removeVpc(taskQueue: string, account: 'A' | 'B', index = 0): Promise<RemoveClientResult> {
+async function removeVpc(taskQueue: string, account: 'A' | 'B', index = 0, fixture?: string): Promise<RemoveClientResult> {
   const n = net(account, index);
   const h = await startOrJoinRemoveClient(suite.env.client, taskQueue, {
     instanceId: instance().instanceId,
@@ -93,7 +96,9 @@ async function removeVpc(taskQueue: string, account: 'A' | 'B', index = 0): Prom
     ...(account === 'B' ? { clientCredentials: 'client' } : {}),
     timeouts: FAST_TIMEOUTS,
   });
-  return (await h.result()) as RemoveClientResult;
+  const result = (await h.result()) as RemoveClientResult;
+  if (fixture) await saveHistory(h, fixture);
+  return result;
 }
 
 async function reverify(taskQueue: string, heal: boolean): Promise<NamedReverifyResult> {
@@ -201,7 +206,7 @@ describe('named access: one instance, many client VPCs', () => {
       const ta = traffic(net('A').dnsServer);
       const tb = traffic(net('B').dnsServer);
       const started = Date.now();
-      const c = await addVpc(tq, 'A', 1);
+      const c = await addVpc(tq, 'A', 1, 'named-add-client-vpc');
       const addMs = Date.now() - started;
       const [ra, rb] = [await ta.stop(), await tb.stop()];
       expect(c).toMatchObject({ status: 'verified', switchedListeners: false });
@@ -216,7 +221,7 @@ describe('named access: one instance, many client VPCs', () => {
 
       // ---- VPC A removed: its endpoints, zone and records gone; B and A2 keep flowing ---------------------
       const tb2 = traffic(net('B').dnsServer);
-      const removed = await removeVpc(tq, 'A');
+      const removed = await removeVpc(tq, 'A', 0, 'named-remove-client-vpc');
       const rb2 = await tb2.stop();
       expect(removed.removed.zones).toHaveLength(1);
       expect(removed.removed.endpoints).toHaveLength(3);

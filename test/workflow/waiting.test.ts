@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultScenario } from '../../src/sandbox/scenario/default-scenario.js';
 import { portWorkflowId } from '../../workflows/input.js';
-import { admin, defaultRequest, FAST_TIMEOUTS, provision, resetSandbox, startSuite, withWorkers, type Suite } from './support.js';
+import { admin, defaultRequest, FAST_TIMEOUTS, provision, resetSandbox, saveHistory, startSuite, withWorkers, type Suite } from './support.js';
 
 const SETTLE_MS = 3_000;
 /** A cold schedule that would notice a 3 s settle late: looks at 0.3, 0.6, 1.2, 2.4, 4.8 s. */
@@ -57,7 +57,11 @@ describe('waiting for a resource to settle', () => {
       const handle = suite.env.client.workflow.getHandle(`crossvpc-${suite.sandbox.ready.instances[0]?.instanceId ?? ''}`);
       const port = second.ports[0];
       expect(port).toBeDefined();
-      const events = (await suite.env.client.workflow.getHandle(portWorkflowId(handle.workflowId, port?.portId ?? '')).fetchHistory()).events ?? [];
+      const child = suite.env.client.workflow.getHandle(portWorkflowId(handle.workflowId, port?.portId ?? ''));
+      const events = (await child.fetchHistory()).events ?? [];
+      // Replay fixtures of the one-activity wait path (patched 'wait-in-one-activity', the cloud task queues).
+      await saveHistory(handle, 'await-settled-parent');
+      await saveHistory(child, 'await-settled-child');
       expect(events.filter((e) => e.timerStartedEventAttributes).length, 'durable timers in a port').toBe(0);
       expect(events.length).toBeLessThanOrEqual(60);
     });
