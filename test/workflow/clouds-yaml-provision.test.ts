@@ -50,8 +50,8 @@ describe('configured by clouds.yaml only', () => {
 
   it('the configuration names no endpoint but IAM: the rest is discovered', () => {
     expect(config.otc.endpoints.iam).toBe(suite.sandbox.ready.endpoints.iam);
-    expect(config.otc.discover).toEqual(['vpcep', 'dms', 'vpc']);
-    expect(credentialSet(config, 'client').discover).toEqual(['vpcep', 'dms', 'vpc']);
+    expect(config.otc.discover).toEqual(['vpcep', 'dms', 'vpc', 'dns']);
+    expect(credentialSet(config, 'client').discover).toEqual(['vpcep', 'dms', 'vpc', 'dns']);
   });
 
   it('same account: provisioned and verified through the endpoint IPs', async () => {
