@@ -12,9 +12,8 @@
  * Preflight problems (a wrong client network, a refused credential set, a full quota) are returned, not thrown:
  * the workflow fails with one error naming each field, having created nothing.
  */
-import { ApplicationFailure } from '@temporalio/common';
 import { hasCode, isAuthError, isNotFound, isRetryable } from '../src/otc/errors.js';
-import { ErrorTypes } from '../workflows/errors.js';
+import { preflightFailure } from '../workflows/preflight-failure.js';
 import type { Clients, OtcClientSet } from './clients.js';
 import { cloudCall, type CloudCallOptions, type CloudScope } from './cloud-call.js';
 import { portEndpoints } from './endpoint.js';
@@ -55,15 +54,6 @@ async function quotaOf(c: OtcClientSet, scope: CloudScope, type: QuotaCheck['typ
   }
 }
 
-/** The preflight's failure: nothing was created. `details[0].problems` lists every field at fault. */
-export function preflightFailure(problems: PreflightProblem[]): ApplicationFailure {
-  return ApplicationFailure.create({
-    type: ErrorTypes.PreflightFailed,
-    nonRetryable: true,
-    message: `${problems.map((p) => `${p.field}: ${p.message} (what to do: ${p.hint})`).join('; ')}; nothing was created`,
-    details: [{ problems }],
-  });
-}
 
 export function createAccessStateActivities(clients: Clients, options: CloudCallOptions = {}) {
   return {

@@ -35,6 +35,8 @@ import { settleInDoubt } from './in-doubt.js';
 import { parseProvisionInput, portWorkflowId, type ProvisionInput } from './input.js';
 import { createLockClient } from './lock.js';
 import { instanceLockKey } from './lock-definitions.js';
+import { holdTheInstance } from './hold-instance.js';
+import { preflightFailure } from './preflight-failure.js';
 import { bootstrapServers, buildAdvertisedMapping, classifyAdvertised, MappingError } from './mapping.js';
 import type { PortResult } from './port-input.js';
 import { provisionPortsAndRules } from './ports-and-rules.js';
@@ -60,7 +62,7 @@ export async function provisionCrossVpcAccess(raw: unknown): Promise<AccessResul
   let holding = false;
   try {
     // ---- 0. one mutating operation per instance at a time ------------------------------------------------
-    holding = await holdTheInstance();
+    holding = await holdTheInstance(locks, instanceId, t.lockWaitMs, progress);
 
     // ---- 1. the instance: listener IPs, port ids, and what of this access exists (the baseline) ----------
     failedStep = 'reading the instance';
@@ -118,25 +120,6 @@ export async function provisionCrossVpcAccess(raw: unknown): Promise<AccessResul
 
   // ==== the steps ==========================================================================================
 
-  async function holdTheInstance(): Promise<boolean> {
-    const a = await locks.acquire(instanceLockKey(instanceId), 'provision', {
-      mode: 'wait',
-      waitMs: t.lockWaitMs,
-      onQueued: (h) => {
-        progress.set('waitingFor', h ? `${h.operation} ${h.workflowId} holds it` : 'another operation holds it');
-        progress.phase('waiting-for-lock');
-      },
-    });
-    if (!a.granted) {
-      throw ApplicationFailure.create({
-        type: ErrorTypes.AccessBusy,
-        nonRetryable: true,
-        message: `instance ${instanceId} is busy${a.heldBy ? ` (${a.heldBy.operation} ${a.heldBy.workflowId})` : ''} for more than ${t.lockWaitMs} ms; nothing was created`,
-      });
-    }
-    return true;
-  }
-
   async function readTheInstance(): Promise<AccessState> {
     progress.phase('reading-instance');
     const state = await look.readAccess.executeWithOptions({ summary: `read DMS instance ${instanceId}, what of the access exists, and check before creating` }, [
@@ -150,14 +133,7 @@ export async function provisionCrossVpcAccess(raw: unknown): Promise<AccessResul
         ...(input.clientDomainId ? { clientDomainId: input.clientDomainId } : {}),
       },
     ]);
-    if (state.problems.length > 0) {
-      throw ApplicationFailure.create({
-        type: ErrorTypes.PreflightFailed,
-        nonRetryable: true,
-        message: `${state.problems.map((p) => `${p.field}: ${p.message} (what to do: ${p.hint})`).join('; ')}; nothing was created`,
-        details: [{ problems: state.problems }],
-      });
-    }
+    if (state.problems.length > 0) throw preflightFailure(state.problems);
     checkInstance(state.instance);
     const cls = classifyAdvertised(state.instance.entries, baselineEndpointIps(state.baseline));
     if (cls.foreign.length > 0 && !input.force) {

@@ -28,6 +28,8 @@ import { settleInDoubt } from './in-doubt.js';
 import { parseProvisionInput, type ProvisionInput } from './input.js';
 import { createLockClient } from './lock.js';
 import { instanceLockKey } from './lock-definitions.js';
+import { holdTheInstance } from './hold-instance.js';
+import { preflightFailure } from './preflight-failure.js';
 import { buildAdvertisedMapping, MappingError } from './mapping.js';
 import type { PortResult } from './port-input.js';
 import { pollUntil } from './poll.js';
@@ -87,7 +89,7 @@ export async function provisionNamedClientVpc(raw: unknown): Promise<NamedAccess
   let failedStep = 'waiting for the instance';
   let holding = false;
   try {
-    holding = await holdTheInstance();
+    holding = await holdTheInstance(locks, instanceId, t.lockWaitMs, progress);
 
     failedStep = 'reading the instance';
     const { instance, baseline, clientSubnetCidr } = await readTheInstance();
@@ -144,25 +146,6 @@ export async function provisionNamedClientVpc(raw: unknown): Promise<NamedAccess
 
   // ==== the steps ==========================================================================================
 
-  async function holdTheInstance(): Promise<boolean> {
-    const a = await locks.acquire(instanceLockKey(instanceId), 'provision', {
-      mode: 'wait',
-      waitMs: t.lockWaitMs,
-      onQueued: (h) => {
-        progress.set('waitingFor', h ? `${h.operation} ${h.workflowId} holds it` : 'another operation holds it');
-        progress.phase('waiting-for-lock');
-      },
-    });
-    if (!a.granted) {
-      throw ApplicationFailure.create({
-        type: ErrorTypes.AccessBusy,
-        nonRetryable: true,
-        message: `instance ${instanceId} is busy${a.heldBy ? ` (${a.heldBy.operation} ${a.heldBy.workflowId})` : ''} for more than ${t.lockWaitMs} ms; nothing was created`,
-      });
-    }
-    return true;
-  }
-
   async function readTheInstance(): Promise<AccessState> {
     progress.phase('reading-instance');
     const state = await look.readAccess.executeWithOptions({ summary: `read DMS instance ${instanceId} and what of the named access exists` }, [
@@ -176,14 +159,7 @@ export async function provisionNamedClientVpc(raw: unknown): Promise<NamedAccess
         ...(input.clientDomainId ? { clientDomainId: input.clientDomainId } : {}),
       },
     ]);
-    if (state.problems.length > 0) {
-      throw ApplicationFailure.create({
-        type: ErrorTypes.PreflightFailed,
-        nonRetryable: true,
-        message: `${state.problems.map((p) => `${p.field}: ${p.message} (what to do: ${p.hint})`).join('; ')}; nothing was created`,
-        details: [{ problems: state.problems }],
-      });
-    }
+    if (state.problems.length > 0) throw preflightFailure(state.problems);
     const inst = state.instance;
     const notReady = (message: string): never => {
       throw ApplicationFailure.create({ type: ErrorTypes.InstanceNotReady, nonRetryable: true, message: `${message}; nothing was created` });
