@@ -31,10 +31,10 @@ import { baselineEndpointIps } from './baseline.js';
 import { approveSignal, progressQuery, type UndoReport } from './definitions.js';
 import { ErrorTypes } from './errors.js';
 import { failureType } from './failure-type.js';
-import { settleInDoubt } from './in-doubt.js';
 import { parseProvisionInput, portWorkflowId, type ProvisionInput } from './input.js';
 import { createLockClient } from './lock.js';
 import { instanceLockKey } from './lock-definitions.js';
+import { advertiseAndConfirm } from './advertise.js';
 import { holdTheInstance } from './hold-instance.js';
 import { preflightFailure } from './preflight-failure.js';
 import { bootstrapServers, buildAdvertisedMapping, classifyAdvertised, MappingError } from './mapping.js';
@@ -173,19 +173,17 @@ export async function provisionCrossVpcAccess(raw: unknown): Promise<AccessResul
     const changed = inst.entries.filter((e) => mapping[e.listenerIp] !== baseline.advertised[e.listenerIp]).map((e) => e.listenerIp);
     let doubtUntil: number | null = null;
     undoSteps.advertised(baseline, () => changed, () => doubtUntil, (after) => progress.set('advertisedAfter', after));
-    const args = { instanceCredentials: input.instanceCredentials, instanceId, mapping };
-    const r = await settleInDoubt(await forward.updateAdvertisedIps.executeWithOptions({ summary: 'crossvpc/modify: advertise the endpoint IPs' }, [args]), {
-      what: 'crossvpc/modify',
+    return advertiseAndConfirm({
+      forward,
+      look,
       t,
-      look: async () => {
-        const i = await look.readInstance.executeWithOptions({ summary: 'read the advertised IPs' }, [{ instanceCredentials: input.instanceCredentials, instanceId }]);
-        const now = Object.fromEntries(i.entries.map((e) => [e.listenerIp, e.advertisedIp]));
-        return Object.entries(mapping).every(([l, ip]) => now[l] === ip) ? { changed: true, confirmed: now } : null;
-      },
-      again: () => forward.updateAdvertisedIps.executeWithOptions({ summary: 'crossvpc/modify: advertise the endpoint IPs' }, [args]),
+      instanceCredentials: input.instanceCredentials,
+      instanceId,
+      mapping,
+      what: 'endpoint IPs',
+      readBack: 'IPs',
       onDoubt: (until) => (doubtUntil = until ?? doubtUntil),
     });
-    return r.confirmed;
   }
 
   async function verifyThroughEndpoints(inst: InstanceView, mapping: Record<string, string>, bootstrap: string): Promise<VerifyResult | null> {

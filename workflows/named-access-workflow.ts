@@ -28,6 +28,7 @@ import { settleInDoubt } from './in-doubt.js';
 import { parseProvisionInput, type ProvisionInput } from './input.js';
 import { createLockClient } from './lock.js';
 import { instanceLockKey } from './lock-definitions.js';
+import { advertiseAndConfirm } from './advertise.js';
 import { holdTheInstance } from './hold-instance.js';
 import { preflightFailure } from './preflight-failure.js';
 import { buildAdvertisedMapping, MappingError } from './mapping.js';
@@ -253,19 +254,17 @@ export async function provisionNamedClientVpc(raw: unknown): Promise<NamedAccess
     let doubtUntil: number | null = null;
     undoSteps.advertised({ advertised: before, ports: [], securityGroupRule: null, networkAcl: null }, () => changed, () => doubtUntil, (after) => progress.set('advertisedAfter', after));
     const mapping = Object.fromEntries(changed.map((l) => [l, names[l] ?? l]));
-    const args = { instanceCredentials: input.instanceCredentials, instanceId, mapping };
-    const r = await settleInDoubt(await forward.updateAdvertisedIps.executeWithOptions({ summary: 'crossvpc/modify: advertise the broker names' }, [args]), {
-      what: 'crossvpc/modify',
+    return advertiseAndConfirm({
+      forward,
+      look,
       t,
-      look: async () => {
-        const i = await look.readInstance.executeWithOptions({ summary: 'read the advertised names' }, [{ instanceCredentials: input.instanceCredentials, instanceId }]);
-        const now = Object.fromEntries(i.entries.map((e) => [e.listenerIp, e.advertisedIp]));
-        return Object.entries(mapping).every(([l, n]) => now[l] === n) ? { changed: true, confirmed: now } : null;
-      },
-      again: () => forward.updateAdvertisedIps.executeWithOptions({ summary: 'crossvpc/modify: advertise the broker names' }, [args]),
+      instanceCredentials: input.instanceCredentials,
+      instanceId,
+      mapping,
+      what: 'broker names',
+      readBack: 'names',
       onDoubt: (until) => (doubtUntil = until ?? doubtUntil),
     });
-    return r.confirmed;
   }
 
   async function verifyFromThisVpc(bootstrap: string, hosts: string[]): Promise<VerifyResult | null> {
