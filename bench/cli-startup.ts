@@ -4,14 +4,15 @@
  *   - `crossvpc status --instance-id …` up to its FIRST NETWORK CALL: TEMPORAL_ADDRESS points at a local TCP
  *     listener, and the time is taken when the command's connection arrives (then the process is killed);
  *   - `crossvpc status` to the end against a real dev server (NotFound: two RPCs on loopback);
- * each for the compiled build (dist/, what the bin runs when it is current) and for the TypeScript sources
+ * each for the compiled build started from its V8 start-up snapshot (what the bin runs when both are current,
+ * docs/decisions/cli-snapshot.md), the compiled build without it (CROSSVPC_NO_SNAPSHOT=1), and the TypeScript sources
  * through tsx (CROSSVPC_FROM_SOURCE=1, what every start did before the build existed), plus `node -e 0`
  * as the machine's floor. CPU is user+sys of the process (from /proc, less sensitive to a busy machine).
  *
  *   npx tsx bench/cli-startup.ts [--runs 5] [--cli PATH ...]   (--cli: also another checkout's launcher, as it is)
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { buildIsCurrent } from '../src/devtools/build-state.js';
@@ -26,14 +27,26 @@ const OTHER_CLIS = process.argv.flatMap((a, i) => (a === '--cli' && process.argv
 const CLI = join(projectRoot, 'src', 'cli', 'crossvpc.mjs');
 const CLK_TCK = 100;
 
-/** user+sys of a process in ms, read just before it is reaped (`/proc/<pid>/stat` fields 14, 15). */
-function cpuMs(pid: number): number | undefined {
+/** `/proc/<pid>/stat` fields after the command name. */
+function statFields(pid: number): string[] | undefined {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ');
   } catch {
     return undefined;
   }
+}
+
+/** The live children of a process (the launcher runs a command from the snapshot in a child). */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc').flatMap((d) => (/^\d+$/.test(d) && statFields(Number(d))?.[1] === String(pid) ? [Number(d)] : []));
+}
+
+/** user+sys in ms of a process and its live descendants, read just before they are reaped (stat fields 14, 15). */
+function cpuMs(pid: number): number | undefined {
+  const fields = statFields(pid);
+  if (!fields) return undefined;
+  const own = ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+  return childrenOf(pid).reduce((sum, c) => sum + (cpuMs(c) ?? 0), own);
 }
 
 interface Sample {
@@ -46,7 +59,7 @@ function toExit(args: string[], env: NodeJS.ProcessEnv): Promise<Sample> {
   return new Promise((resolve) => {
     const t0 = performance.now();
     const child = spawn(process.execPath, args, { env, stdio: 'ignore' });
-    let cpu: number | undefined;
+    let cpu: number | undefined; // (with a snapshot child: the sum while both live, so a lower bound)
     const poll = setInterval(() => {
       if (child.pid) cpu = cpuMs(child.pid) ?? cpu;
     }, 5);
@@ -64,12 +77,13 @@ async function toFirstConnection(args: string[], env: NodeJS.ProcessEnv): Promis
   const port = (server.address() as { port: number }).port;
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, args, { env: { ...env, TEMPORAL_ADDRESS: `127.0.0.1:${port}` }, stdio: 'ignore' });
+    // Its own process group, so the kill reaches a snapshot child too.
+    const child = spawn(process.execPath, args, { env: { ...env, TEMPORAL_ADDRESS: `127.0.0.1:${port}` }, stdio: 'ignore', detached: true });
     server.once('connection', (socket) => {
       const wallMs = performance.now() - t0;
       const cpu = child.pid ? cpuMs(child.pid) : undefined;
       socket.destroy();
-      child.kill('SIGKILL');
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
       server.close();
       resolve({ wallMs, ...(cpu !== undefined ? { cpuMs: cpu } : {}) });
     });
@@ -94,7 +108,8 @@ try {
   // changes hit every variant alike.
   const variants: [string, string, NodeJS.ProcessEnv][] = [
     ...OTHER_CLIS.map((cli): [string, string, NodeJS.ProcessEnv] => [cli, cli, base]),
-    ['compiled (dist/)', CLI, base],
+    ['compiled, from the start-up snapshot (default)', CLI, base],
+    ['compiled (dist/), CROSSVPC_NO_SNAPSHOT=1', CLI, { ...base, CROSSVPC_NO_SNAPSHOT: '1' }],
     ['sources through tsx', CLI, { ...base, CROSSVPC_FROM_SOURCE: '1' }],
   ];
   const rows: Record<string, string> = {};

@@ -2,7 +2,9 @@
 // The build of the package (`npm run build`; `prepare` runs it on `npm install` / `npm ci`):
 //   1. tsc -p tsconfig.build.json  → dist/ (compiled ESM + .d.ts, same layout as the sources)
 //   2. the workflow bundle          → dist/workflow-bundle.js (what Worker.create would otherwise build at start)
-//   3. dist/build-info.json         (written last: the launcher and the worker use dist/ only when it is
+//   3. the `crossvpc` start-up snapshot → dist/cli-snapshot/ (scripts/cli-snapshot.mjs; optional: without it
+//                                    the launcher runs dist/ directly, so a failure here is reported, not fatal)
+//   4. dist/build-info.json         (written last: the launcher and the worker use dist/ only when it is
 //                                    complete and newer than every source, src/devtools/build-state.ts)
 // `--if-stale` builds only when dist/ is not current (npm test).
 // Without TypeScript (a production install with --omit=dev) it builds nothing and says so: `crossvpc`
@@ -50,6 +52,15 @@ const bundle = await bundleWorkflowCode({ workflowsPath: join(dist, 'workflows',
 mkdirSync(dist, { recursive: true });
 writeFileSync(join(dist, 'workflow-bundle.js'), bundle.code);
 
+let snapshotLine;
+let cliSnapshot;
+try {
+  const { buildCliSnapshot } = await import(pathToFileURL(join(root, 'scripts', 'cli-snapshot.mjs')).href);
+  ({ line: snapshotLine, snapshot: cliSnapshot } = await buildCliSnapshot(root));
+} catch (err) {
+  snapshotLine = `no start-up snapshot (${err instanceof Error ? err.message : String(err)}); crossvpc starts from dist/`;
+}
+
 const finishedAt = Date.now();
-writeFileSync(join(dist, 'build-info.json'), `${JSON.stringify({ startedAt, finishedAt, workflowBundle: 'workflow-bundle.js' })}\n`);
-say(`dist/ built in ${((finishedAt - startedAt) / 1000).toFixed(1)} s (compiled ESM + .d.ts, workflow bundle ${(bundle.code.length / 1024).toFixed(0)} KiB)`);
+writeFileSync(join(dist, 'build-info.json'), `${JSON.stringify({ startedAt, finishedAt, workflowBundle: 'workflow-bundle.js', ...(cliSnapshot ? { cliSnapshot } : {}) })}\n`);
+say(`dist/ built in ${((finishedAt - startedAt) / 1000).toFixed(1)} s (compiled ESM + .d.ts, workflow bundle ${(bundle.code.length / 1024).toFixed(0)} KiB, ${snapshotLine})`);

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { projectRoot } from './tool-paths.js';
 
 export const DIST_DIR = join(projectRoot, 'dist');
-/** Written last by the build: `{ startedAt, finishedAt, workflowBundle }` (epoch ms, relative path). */
+/** Written last by the build: `{ startedAt, finishedAt, workflowBundle, cliSnapshot? }` (epoch ms, paths under dist/). */
 export const BUILD_INFO = join(DIST_DIR, 'build-info.json');
 /** The prebuilt workflow bundle (webpack output of workflows/index, what `Worker.create` would build). */
 export const WORKFLOW_BUNDLE = join(DIST_DIR, 'workflow-bundle.js');
@@ -24,6 +24,8 @@ export interface BuildInfo {
   startedAt: number;
   finishedAt: number;
   workflowBundle?: string;
+  /** The CLI's start-up snapshot of this build (path under dist/, size): docs/decisions/cli-snapshot.md. */
+  cliSnapshot?: { blob: string; bytes: number };
 }
 
 export function readBuildInfo(): BuildInfo | undefined {
