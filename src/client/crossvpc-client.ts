@@ -672,7 +672,7 @@ export class CrossVpcClient {
   }
 
   private instanceId(raw: string): string {
-    return validate(InstanceIdSchema, raw, 'instance id');
+    return validate(InstanceIdSchema, raw, 'instance id', 'instanceId');
   }
 
   private err(err: unknown, what: string, notFoundHint?: string): CrossVpcError {

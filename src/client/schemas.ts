@@ -39,11 +39,14 @@ export const ScheduleRequestSchema = z
   .strict();
 export type ScheduleRequest = z.input<typeof ScheduleRequestSchema>;
 
-/** Parses with `schema` or throws an InvalidInput CrossVpcError naming every offending field. */
-export function validate<S extends z.ZodType>(schema: S, raw: unknown, what: string): z.output<S> {
+/**
+ * Parses with `schema` or throws an InvalidInput CrossVpcError naming every offending field; `field` names a
+ * value that is not an object (an instance id), else an issue at the root is `(input)`.
+ */
+export function validate<S extends z.ZodType>(schema: S, raw: unknown, what: string, field = '(input)'): z.output<S> {
   const r = schema.safeParse(raw);
   if (r.success) return r.data;
-  const fields = r.error.issues.map((i) => (i.path.length ? i.path.map(String).join('.') : '(input)'));
+  const fields = r.error.issues.map((i) => (i.path.length ? i.path.map(String).join('.') : field));
   const parts = r.error.issues.map((i, n) => `${fields[n]}: ${i.message}`);
   return invalid(`invalid ${what}: ${parts.join('; ')}`, [...new Set(fields)].join(','));
 }

@@ -182,7 +182,7 @@ describe('bad input is refused before anything is created', () => {
       [() => cv.verify({ instanceId: '' }), 'instanceId'],
       [() => cv.verify({ instanceId: ids.instanceId, verify: { topic: 'no spaces' } }), 'verify.topic'],
       [() => cv.scheduleReverification({ every: '1 fortnight', reverify: { instanceId: ids.instanceId } }), 'every'],
-      [() => cv.getProgress('no spaces!'), '(input)'],
+      [() => cv.getProgress('no spaces!'), 'instanceId'],
       [() => cv.setup({ retentionMs: 5 }), 'retentionMs'],
       [() => CrossVpcClient.connect({ address: inject('temporalAddress'), taskQueue: '', env: {} }), 'taskQueue'],
     ];
