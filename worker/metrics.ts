@@ -23,16 +23,19 @@ export const HISTOGRAM_BUCKETS: Record<string, number[]> = {
 };
 
 /**
- * Cloud API calls as metrics: `crossvpc_cloud_api_calls_total{service, method, route, status}`,
- * `crossvpc_cloud_api_call_duration_seconds{service, method, route}` and
- * `crossvpc_cloud_api_throttled_total{service, method, route}` (HTTP 429). `route` has ids replaced by `{id}`.
+ * Cloud API calls as metrics: `crossvpc_cloud_api_calls_total{service, operation, method, route, status}`,
+ * `crossvpc_cloud_api_call_duration_seconds{service, operation, method, route}` and
+ * `crossvpc_cloud_api_throttled_total{service, operation, method, route}` (HTTP 429). `operation` is the API's
+ * name of the call (`service`.`operation` = the sandbox's call-log name); `method` and `route` (ids replaced by
+ * `{id}`) stay for the dashboards written against them: each operation has one method and one route, so they add
+ * no series.
  */
 export function cloudApiObserver(meter: MetricMeter): CallObserver {
-  const calls = meter.createCounter('crossvpc_cloud_api_calls_total', '1', 'HTTP calls to the cloud APIs, by service, method, route and status');
+  const calls = meter.createCounter('crossvpc_cloud_api_calls_total', '1', 'HTTP calls to the cloud APIs, by service, operation and status');
   const seconds = meter.createHistogram('crossvpc_cloud_api_call_duration_seconds', 'float', 's', 'Latency of HTTP calls to the cloud APIs');
   const throttled = meter.createCounter('crossvpc_cloud_api_throttled_total', '1', 'Cloud API calls answered 429 (throttled)');
   return (o) => {
-    const tags = { service: o.service, method: o.method, route: o.route };
+    const tags = { service: o.service, operation: o.operation, method: o.method, route: o.route };
     calls.add(1, { ...tags, status: o.status });
     seconds.record(o.seconds, tags);
     if (o.status === '429') throttled.add(1, tags);

@@ -29,13 +29,13 @@ export class DmsClient {
 
   /** GET /v2/{project_id}/instances/{id}; 404 `DMS.00404022` when it does not exist. */
   async getInstance(id: string, options?: CallOptions): Promise<DmsInstance> {
-    return this.transport.json({ method: 'GET', path: `${await this.base(options)}/instances/${seg(id)}`, ...options }, DmsInstanceSchema);
+    return this.transport.json({ operation: 'getInstance', method: 'GET', path: `${await this.base(options)}/instances/${seg(id)}`, ...options }, DmsInstanceSchema);
   }
 
   /** One page of GET /v2/{project_id}/instances (engine defaults to `kafka`). */
   async listInstances(query: ListInstancesQuery = {}, options?: CallOptions): Promise<DmsInstanceList> {
     const q: QueryParams = { engine: 'kafka', ...query };
-    return this.transport.json({ method: 'GET', path: `${await this.base(options)}/instances`, query: q, ...options }, DmsInstanceListSchema);
+    return this.transport.json({ operation: 'listInstances', method: 'GET', path: `${await this.base(options)}/instances`, query: q, ...options }, DmsInstanceListSchema);
   }
 
   async listAllInstances(query: Omit<ListInstancesQuery, 'offset' | 'limit'> = {}, options?: CallOptions): Promise<DmsInstance[]> {
@@ -56,6 +56,7 @@ export class DmsClient {
   async modifyCrossVpc(id: string, advertisedIpContents: Readonly<Record<string, string>>, options?: CallOptions): Promise<CrossVpcModifyResult> {
     return this.transport.json(
       {
+        operation: 'modifyCrossVpc',
         method: 'POST',
         path: `${await this.base(options)}/instances/${seg(id)}/crossvpc/modify`,
         body: { advertised_ip_contents: { ...advertisedIpContents } },

@@ -61,22 +61,23 @@ export class IamClient {
 
   /** GET /v3/auth/projects: the projects the caller may use. */
   async listAuthProjects(options?: CallOptions): Promise<Project[]> {
-    return (await this.transport.json({ method: 'GET', path: '/v3/auth/projects', ...options }, ProjectListSchema)).projects;
+    return (await this.transport.json({ operation: 'listAuthProjects', method: 'GET', path: '/v3/auth/projects', ...options }, ProjectListSchema)).projects;
   }
 
   /** GET /v3/auth/catalog: the catalog of the caller's scope (AK/SK: the `X-Project-Id` project). */
   async getCatalog(options?: CallOptions): Promise<Catalog> {
-    return parseCatalog((await this.transport.json({ method: 'GET', path: '/v3/auth/catalog', ...options }, CatalogEnvelopeSchema)).catalog);
+    return parseCatalog((await this.transport.json({ operation: 'getCatalog', method: 'GET', path: '/v3/auth/catalog', ...options }, CatalogEnvelopeSchema)).catalog);
   }
 
   /** GET /v3/projects?name=…: e.g. the project id of region `eu-de`. */
   async listProjects(query: { name?: string; domain_id?: string } = {}, options?: CallOptions): Promise<Project[]> {
-    return (await this.transport.json({ method: 'GET', path: '/v3/projects', query, ...options }, ProjectListSchema)).projects;
+    return (await this.transport.json({ operation: 'listProjects', method: 'GET', path: '/v3/projects', query, ...options }, ProjectListSchema)).projects;
   }
 
   private async issue(body: unknown, headers: Record<string, string>, options: TokenCallOptions = {}): Promise<IssuedTokenWithBody> {
     const { withCatalog, ...call } = options;
     const res = await this.transport.send({
+      operation: 'createToken',
       method: 'POST',
       path: TOKEN_PATH,
       ...(withCatalog ? {} : { query: { nocatalog: 'true' } }),

@@ -30,6 +30,12 @@ export interface CallOptions {
 }
 
 export interface TransportRequest extends CallOptions {
+  /**
+   * The API operation this request performs, named as the API reference and the sandbox's call log name it
+   * without the service prefix (`createEndpoint` for `vpcep.createEndpoint`): the metrics' `operation` label.
+   * One client method, one operation.
+   */
+  operation: string;
   method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
   /** Path below the base URL, starting with `/`; segments must already be encoded (use {@link seg}). */
   path: string;
@@ -68,6 +74,8 @@ export interface TransportOptions {
 /** One HTTP exchange with a cloud API, as metrics see it (no ids, no headers, no bodies). */
 export interface CallObservation {
   service: OtcServiceName;
+  /** {@link TransportRequest.operation}: with `service`, the sandbox's `service.operation`. */
+  operation: string;
   method: TransportRequest['method'];
   /** The path with every id-like segment replaced by `{id}` (a bounded label). */
   route: string;
@@ -172,7 +180,7 @@ export class OtcTransport {
       throw err;
     } finally {
       try {
-        this.observe({ service: this.service, method: req.method, route: routeOf(req.path), status, seconds: (performance.now() - t0) / 1000 });
+        this.observe({ service: this.service, operation: req.operation, method: req.method, route: routeOf(req.path), status, seconds: (performance.now() - t0) / 1000 });
       } catch {
         // metrics never break a call
       }

@@ -58,12 +58,12 @@ export class VpcClient {
 
   /** GET /v1/{project_id}/vpcs/{vpc_id}; 404 when the VPC is not in the caller's project. */
   async getVpc(id: string, options?: CallOptions): Promise<Vpc> {
-    return (await this.transport.json({ method: 'GET', path: `${await this.v1(options)}/vpcs/${seg(id)}`, ...options }, VpcEnvelopeSchema)).vpc;
+    return (await this.transport.json({ operation: 'getVpc', method: 'GET', path: `${await this.v1(options)}/vpcs/${seg(id)}`, ...options }, VpcEnvelopeSchema)).vpc;
   }
 
   /** GET /v1/{project_id}/subnets/{subnet_id} (the VPC-API id = Neutron network id); 404 when not in the project. */
   async getSubnet(id: string, options?: CallOptions): Promise<Subnet> {
-    return (await this.transport.json({ method: 'GET', path: `${await this.v1(options)}/subnets/${seg(id)}`, ...options }, SubnetEnvelopeSchema)).subnet;
+    return (await this.transport.json({ operation: 'getSubnet', method: 'GET', path: `${await this.v1(options)}/subnets/${seg(id)}`, ...options }, SubnetEnvelopeSchema)).subnet;
   }
 
   // ---- security-group rules (Neutron v2.0) ----
@@ -71,7 +71,7 @@ export class VpcClient {
   /** One page of GET /v2.0/security-group-rules (filters are exact matches). */
   async listSecurityGroupRules(query: ListSecurityGroupRulesQuery = {}, options?: CallOptions): Promise<SecurityGroupRuleList> {
     return this.transport.json(
-      { method: 'GET', path: '/v2.0/security-group-rules', query: { ...query } as QueryParams, ...options },
+      { operation: 'listSecurityGroupRules', method: 'GET', path: '/v2.0/security-group-rules', query: { ...query } as QueryParams, ...options },
       SecurityGroupRuleListSchema,
     );
   }
@@ -91,7 +91,7 @@ export class VpcClient {
    */
   async createSecurityGroupRule(rule: CreateSecurityGroupRuleInput, options?: CallOptions): Promise<SecurityGroupRule> {
     const res = await this.transport.json(
-      { method: 'POST', path: '/v2.0/security-group-rules', body: { security_group_rule: rule }, ...options },
+      { operation: 'createSecurityGroupRule', method: 'POST', path: '/v2.0/security-group-rules', body: { security_group_rule: rule }, ...options },
       SecurityGroupRuleEnvelopeSchema,
     );
     return res.security_group_rule;
@@ -99,7 +99,7 @@ export class VpcClient {
 
   /** DELETE /v2.0/security-group-rules/{id} (204). */
   async deleteSecurityGroupRule(id: string, options?: CallOptions): Promise<void> {
-    await this.transport.send({ method: 'DELETE', path: `/v2.0/security-group-rules/${seg(id)}`, ...options });
+    await this.transport.send({ operation: 'deleteSecurityGroupRule', method: 'DELETE', path: `/v2.0/security-group-rules/${seg(id)}`, ...options });
   }
 
   // ---- network ACL (v3 firewalls) ----
@@ -107,7 +107,7 @@ export class VpcClient {
   /** One page of GET /v3/{project_id}/vpc/firewalls; the next page's marker is `page_info.next_marker`. */
   async listFirewalls(query: ListFirewallsQuery = {}, options?: CallOptions): Promise<FirewallList> {
     return this.transport.json(
-      { method: 'GET', path: `${await this.v3(options)}/firewalls`, query: { ...query } as QueryParams, ...options },
+      { operation: 'listFirewalls', method: 'GET', path: `${await this.v3(options)}/firewalls`, query: { ...query } as QueryParams, ...options },
       FirewallListSchema,
     );
   }
@@ -121,7 +121,10 @@ export class VpcClient {
 
   /** GET /v3/{project_id}/vpc/firewalls/{id}: the ACL with its rules. */
   async getFirewall(id: string, options?: CallOptions): Promise<Firewall> {
-    const res = await this.transport.json({ method: 'GET', path: `${await this.v3(options)}/firewalls/${seg(id)}`, ...options }, FirewallEnvelopeSchema);
+    const res = await this.transport.json(
+      { operation: 'getFirewall', method: 'GET', path: `${await this.v3(options)}/firewalls/${seg(id)}`, ...options },
+      FirewallEnvelopeSchema,
+    );
     return res.firewall;
   }
 
@@ -139,7 +142,10 @@ export class VpcClient {
   /** PUT …/firewalls/{id}/insert-rules `{"firewall": body}` → the whole ACL with the new rule ids. */
   async insertFirewallRules(firewallId: string, body: InsertFirewallRulesInput, options?: CallOptions): Promise<Firewall> {
     const res = await this.transport.json(
-      { method: 'PUT', path: `${await this.v3(options)}/firewalls/${seg(firewallId)}/insert-rules`, body: { firewall: body }, ...options },
+      {
+        operation: 'insertFirewallRules',
+        method: 'PUT',
+        path: `${await this.v3(options)}/firewalls/${seg(firewallId)}/insert-rules`, body: { firewall: body }, ...options },
       FirewallEnvelopeSchema,
     );
     return res.firewall;
@@ -158,6 +164,7 @@ export class VpcClient {
     const key = direction === 'ingress' ? 'ingress_rules' : 'egress_rules';
     const res = await this.transport.json(
       {
+        operation: 'removeFirewallRules',
         method: 'PUT',
         path: `${await this.v3(call)}/firewalls/${seg(firewallId)}/remove-rules`,
         body: { firewall: { [key]: ruleIds.map((id) => ({ id })) } },

@@ -68,18 +68,21 @@ export class VpcepClient {
     if (typeof body.approval_enabled !== 'boolean') throw new TypeError('createEndpointService: approval_enabled must be given explicitly');
     const { approval_enabled, ...rest } = body;
     return this.transport.json(
-      { method: 'POST', path: `${await this.base(options)}/vpc-endpoint-services`, body: { ...rest, approval_enabled }, ...options },
+      { operation: 'createEndpointService', method: 'POST', path: `${await this.base(options)}/vpc-endpoint-services`, body: { ...rest, approval_enabled }, ...options },
       EndpointServiceSchema,
     );
   }
 
   async getEndpointService(id: string, options?: CallOptions): Promise<EndpointService> {
-    return this.transport.json({ method: 'GET', path: `${await this.base(options)}/vpc-endpoint-services/${seg(id)}`, ...options }, EndpointServiceSchema);
+    return this.transport.json(
+      { operation: 'getEndpointService', method: 'GET', path: `${await this.base(options)}/vpc-endpoint-services/${seg(id)}`, ...options },
+      EndpointServiceSchema,
+    );
   }
 
   async updateEndpointService(id: string, body: UpdateEndpointServiceInput, options?: CallOptions): Promise<EndpointService> {
     return this.transport.json(
-      { method: 'PUT', path: `${await this.base(options)}/vpc-endpoint-services/${seg(id)}`, body, ...options },
+      { operation: 'updateEndpointService', method: 'PUT', path: `${await this.base(options)}/vpc-endpoint-services/${seg(id)}`, body, ...options },
       EndpointServiceSchema,
     );
   }
@@ -87,7 +90,7 @@ export class VpcepClient {
   /** One page. `endpoint_service_name` is a fuzzy filter: match exactly on the result. */
   async listEndpointServices(query: ListEndpointServicesQuery = {}, options?: CallOptions): Promise<EndpointServiceList> {
     return this.transport.json(
-      { method: 'GET', path: `${await this.base(options)}/vpc-endpoint-services`, query: VpcepClient.q(query), ...options },
+      { operation: 'listEndpointServices', method: 'GET', path: `${await this.base(options)}/vpc-endpoint-services`, query: VpcepClient.q(query), ...options },
       EndpointServiceListSchema,
     );
   }
@@ -105,13 +108,13 @@ export class VpcepClient {
 
   /** DELETE (204). Fails with 400 EndPoint.3006 while endpoints are Creating/Accepted. */
   async deleteEndpointService(id: string, options?: CallOptions): Promise<void> {
-    await this.transport.send({ method: 'DELETE', path: `${await this.base(options)}/vpc-endpoint-services/${seg(id)}`, ...options });
+    await this.transport.send({ operation: 'deleteEndpointService', method: 'DELETE', path: `${await this.base(options)}/vpc-endpoint-services/${seg(id)}`, ...options });
   }
 
   /** GET …/vpc-endpoint-services/describe?endpoint_service_name=… | ?id=… (consumer-side "Verify"). */
   async describeEndpointService(query: DescribeEndpointServiceQuery, options?: CallOptions): Promise<EndpointServiceBasic> {
     return this.transport.json(
-      { method: 'GET', path: `${await this.base(options)}/vpc-endpoint-services/describe`, query: VpcepClient.q(query), ...options },
+      { operation: 'describeEndpointService', method: 'GET', path: `${await this.base(options)}/vpc-endpoint-services/describe`, query: VpcepClient.q(query), ...options },
       EndpointServiceBasicSchema,
     );
   }
@@ -133,6 +136,7 @@ export class VpcepClient {
   private async permissionAction(serviceId: string, perms: readonly string[], action: 'add' | 'remove', options?: CallOptions): Promise<PermissionActionResult> {
     return this.transport.json(
       {
+        operation: 'permissionsAction',
         method: 'POST',
         path: `${await this.base(options)}/vpc-endpoint-services/${seg(serviceId)}/permissions/action`,
         body: { permissions: [...perms], action },
@@ -144,7 +148,7 @@ export class VpcepClient {
 
   async listPermissions(serviceId: string, query: ListPermissionsQuery = {}, options?: CallOptions): Promise<PermissionList> {
     return this.transport.json(
-      { method: 'GET', path: `${await this.base(options)}/vpc-endpoint-services/${seg(serviceId)}/permissions`, query: VpcepClient.q(query), ...options },
+      { operation: 'listPermissions', method: 'GET', path: `${await this.base(options)}/vpc-endpoint-services/${seg(serviceId)}/permissions`, query: VpcepClient.q(query), ...options },
       PermissionListSchema,
     );
   }
@@ -153,16 +157,24 @@ export class VpcepClient {
 
   /** POST …/vpc-endpoints. Asynchronous: `creating`, then `accepted` or `pendingAcceptance`; `ip` only after acceptance. */
   async createEndpoint(body: CreateEndpointInput, options?: CallOptions): Promise<Endpoint> {
-    return this.transport.json({ method: 'POST', path: `${await this.base(options)}/vpc-endpoints`, body, ...options }, EndpointSchema, LOSSLESS_KEYS);
+    return this.transport.json(
+      { operation: 'createEndpoint', method: 'POST', path: `${await this.base(options)}/vpc-endpoints`, body, ...options },
+      EndpointSchema,
+      LOSSLESS_KEYS,
+    );
   }
 
   async getEndpoint(id: string, options?: CallOptions): Promise<Endpoint> {
-    return this.transport.json({ method: 'GET', path: `${await this.base(options)}/vpc-endpoints/${seg(id)}`, ...options }, EndpointSchema, LOSSLESS_KEYS);
+    return this.transport.json(
+      { operation: 'getEndpoint', method: 'GET', path: `${await this.base(options)}/vpc-endpoints/${seg(id)}`, ...options },
+      EndpointSchema,
+      LOSSLESS_KEYS,
+    );
   }
 
   async listEndpoints(query: ListEndpointsQuery = {}, options?: CallOptions): Promise<EndpointList> {
     return this.transport.json(
-      { method: 'GET', path: `${await this.base(options)}/vpc-endpoints`, query: VpcepClient.q(query), ...options },
+      { operation: 'listEndpoints', method: 'GET', path: `${await this.base(options)}/vpc-endpoints`, query: VpcepClient.q(query), ...options },
       EndpointListSchema,
       LOSSLESS_KEYS,
     );
@@ -180,14 +192,14 @@ export class VpcepClient {
 
   /** DELETE (204); the endpoint goes `deleting`, then GET answers 404. */
   async deleteEndpoint(id: string, options?: CallOptions): Promise<void> {
-    await this.transport.send({ method: 'DELETE', path: `${await this.base(options)}/vpc-endpoints/${seg(id)}`, ...options });
+    await this.transport.send({ operation: 'deleteEndpoint', method: 'DELETE', path: `${await this.base(options)}/vpc-endpoints/${seg(id)}`, ...options });
   }
 
   // ---- connections (provider side) ----
 
   async listConnections(serviceId: string, query: ListConnectionsQuery = {}, options?: CallOptions): Promise<ConnectionList> {
     return this.transport.json(
-      { method: 'GET', path: `${await this.base(options)}/vpc-endpoint-services/${seg(serviceId)}/connections`, query: VpcepClient.q(query), ...options },
+      { operation: 'listConnections', method: 'GET', path: `${await this.base(options)}/vpc-endpoint-services/${seg(serviceId)}/connections`, query: VpcepClient.q(query), ...options },
       ConnectionListSchema,
       LOSSLESS_KEYS,
     );
@@ -197,6 +209,7 @@ export class VpcepClient {
   async connectionAction(serviceId: string, endpointId: string, action: ConnectionActionName, options?: CallOptions): Promise<ConnectionActionResult> {
     return this.transport.json(
       {
+        operation: 'connectionAction',
         method: 'POST',
         path: `${await this.base(options)}/vpc-endpoint-services/${seg(serviceId)}/connections/action`,
         body: { endpoints: [endpointId], action },
@@ -210,6 +223,6 @@ export class VpcepClient {
   // ---- quotas ----
 
   async getQuotas(type?: QuotaType, options?: CallOptions): Promise<Quotas> {
-    return this.transport.json({ method: 'GET', path: `${await this.base(options)}/quotas`, query: { type }, ...options }, QuotaSchema);
+    return this.transport.json({ operation: 'getQuotas', method: 'GET', path: `${await this.base(options)}/quotas`, query: { type }, ...options }, QuotaSchema);
   }
 }

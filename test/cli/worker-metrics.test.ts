@@ -3,8 +3,8 @@
  * /healthz answers while it waits for its namespace and /readyz says 503 (nothing polls yet); once the
  * namespace exists and both workers poll, /readyz is 200 with every queue "polling". After one provisioning,
  * /metrics carries the runtime's own metrics and the product's: the access counted once (started and ended
- * unverified), phase durations, and cloud API calls whose counts by service and status equal the sandbox's
- * own call log. A real Prometheus (Debian `prometheus`, installed by scripts/ensure-tools.sh) scrapes the
+ * unverified), phase durations, and cloud API calls whose counts by `service.operation` and status equal the
+ * sandbox's own call log exactly. A real Prometheus (Debian `prometheus`, installed by scripts/ensure-tools.sh) scrapes the
  * worker every second meanwhile; the same figures are read back through its HTTP API.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -126,11 +126,15 @@ describe('crossvpc worker --metrics-port', () => {
       expect(samples(text, 'crossvpc_access_health').map((s) => [s.labels.instance_id, s.value])).toEqual([[request.instanceId, 0]]);
       const phases = new Set(samples(text, 'crossvpc_phase_duration_seconds_count').map((s) => s.labels.phase));
       for (const p of ['reading-instance', 'provisioning-endpoints', 'updating-listeners']) expect(phases.has(p), `phase ${p}`).toBe(true);
-      // Calls by service and status: the product's count equals the sandbox's call log.
+      // Calls by operation and status: the product's count equals the sandbox's call log, operation by operation.
       const ours: Record<string, number> = {};
-      for (const s of samples(text, 'crossvpc_cloud_api_calls_total')) ours[`${s.labels.service}:${s.labels.status}`] = (ours[`${s.labels.service}:${s.labels.status}`] ?? 0) + s.value;
+      for (const s of samples(text, 'crossvpc_cloud_api_calls_total')) {
+        const key = `${s.labels.service}.${s.labels.operation}:${s.labels.status}`;
+        ours[key] = (ours[key] ?? 0) + s.value;
+      }
       const theirs: Record<string, number> = {};
-      for (const [op, byStatus] of Object.entries(calls.counts)) for (const [st, n] of Object.entries(byStatus)) theirs[`${op.split('.')[0]}:${st}`] = (theirs[`${op.split('.')[0]}:${st}`] ?? 0) + n;
+      for (const [op, byStatus] of Object.entries(calls.counts)) for (const [st, n] of Object.entries(byStatus)) theirs[`${op}:${st}`] = n;
+      expect(Object.keys(theirs)).toEqual(expect.arrayContaining(['vpcep.createEndpointService:200', 'vpc.createSecurityGroupRule:201', 'vpcep.createEndpoint:200', 'dms.modifyCrossVpc:200']));
       expect(ours).toEqual(theirs);
       expect(sum(samples(text, 'crossvpc_cloud_api_call_duration_seconds_count'))).toBe(calls.total);
       // Bounded labels: no resource id anywhere in the product's label values but the health gauge's instance_id.
@@ -141,12 +145,12 @@ describe('crossvpc worker --metrics-port', () => {
       // The same, read back through Prometheus (it scraped the worker during the provisioning).
       const prom = prometheus;
       if (!prom) throw new Error('prometheus not started');
-      const byServiceStatus = await eventually(async () => {
-        const r = await prom.query('sum by (service, status) (crossvpc_cloud_api_calls_total)');
-        const m = Object.fromEntries(r.map((x) => [`${x.metric.service}:${x.metric.status}`, Number(x.value[1])]));
+      const byOperationStatus = await eventually(async () => {
+        const r = await prom.query('sum by (service, operation, status) (crossvpc_cloud_api_calls_total)');
+        const m = Object.fromEntries(r.map((x) => [`${x.metric.service}.${x.metric.operation}:${x.metric.status}`, Number(x.value[1])]));
         return sum(Object.values(m).map((value) => ({ value }))) === calls.total ? m : undefined;
       }, 30_000, 'prometheus has the cloud calls');
-      expect(byServiceStatus).toEqual(theirs);
+      expect(byOperationStatus).toEqual(theirs);
       const startedProm = await prom.query(`crossvpc_accesses_started_total{namespace="${ns}"}`);
       expect(startedProm.map((x) => Number(x.value[1]))).toEqual([1]);
       const endedProm = await prom.query(`crossvpc_accesses_ended_total{namespace="${ns}"}`);

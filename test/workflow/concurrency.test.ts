@@ -122,7 +122,7 @@ describe('one operation per instance at a time', () => {
     });
   });
 
-  it('a second start with another input is refused (InputConflict naming the fields), never a silent join', async () => {
+  it('a second start with another input is refused (InputConflict naming the fields), never a silent join; another id cancelled while waiting for the lock creates nothing', async () => {
     const since = new Date(Date.now() - 1_000).toISOString();
     await withWorkers(suite, async (tq) => {
       const a = await start(suite, tq, defaultRequest(suite, { verify: NO_VERIFY, approvalGate: true }));
@@ -137,6 +137,19 @@ describe('one operation per instance at a time', () => {
       const same = await cv.startAccess(defaultRequest(suite, { verify: NO_VERIFY, approvalGate: true }));
       expect(same.joined).toBe(true);
       expect(same.runId).toBe(a.firstExecutionRunId);
+      // A provisioning of the same instance under another workflow id waits for the lock; cancelled there, it
+      // ends rolled back having created nothing, and the holder goes on.
+      const parsed = parseProvisionInput(defaultRequest(suite, { verify: NO_VERIFY }));
+      if (!parsed.ok) throw new Error(parsed.message);
+      const creating = await creates();
+      const waiting = await suite.env.client.workflow.start(PROVISION_WORKFLOW_TYPE, { taskQueue: tq, workflowId: `crossvpc-waiting-${instanceId}`, args: [parsed.input] });
+      await waitPhase(waiting, 'waiting-for-lock');
+      await waiting.cancel();
+      const cancelled = await awaitAccessOutcome(waiting);
+      expect(cancelled.status).toBe('rolled_back');
+      expect(cancelled.error?.type).toBe(ErrorTypes.Cancelled);
+      expect(await creates()).toBe(creating);
+      await saveHistory(waiting, 'cancelled-waiting-for-lock');
       await a.signal(approveSignal);
       expect((await awaitAccessOutcome(a)).result?.status).toBe('unverified');
       const runs = [];

@@ -143,6 +143,32 @@ describe('provisionCrossVpcAccess (control plane, no Kafka)', () => {
     });
   });
 
+  it('cancellation during the verification → rolled back, original advertised IPs restored', async () => {
+    // A probe that would take its whole deadline: the run is in `verifying` until the cancel stops the wait.
+    let probing = false;
+    const slowProbe = (o: { timeoutMs: number }): Promise<never> => {
+      probing = true;
+      return new Promise((_, reject) => setTimeout(() => reject(new Error('injected: no answer from the brokers')), o.timeoutMs));
+    };
+    await withWorkers(
+      suite,
+      async (tq) => {
+        const handle = await start(suite, tq, defaultRequest(suite, { verify: { attempts: 1, timeoutMs: 30_000 } }));
+        await waitPhase(handle, 'verifying');
+        await eventually(async () => probing, 30_000, 'the probe running');
+        await handle.cancel();
+        const outcome = await awaitAccessOutcome(handle);
+        expect(outcome.status).toBe('rolled_back');
+        expect(outcome.error?.type).toBe('Cancelled');
+        expect(outcome.error?.failedStep).toBe('verifying through the endpoints');
+        await expectNothingLeft(suite);
+        await saveHistory(handle, 'cancelled-while-verifying');
+      },
+      'crossvpc',
+      { verifyDeps: { probe: slowProbe } },
+    );
+  });
+
   it('a second start while running joins the same run', async () => {
     await addFault(suite, { kind: 'latency', match: { operation: 'dms.modifyCrossVpc' }, ms: 1_500, times: 1 });
     await withWorkers(suite, async (tq) => {

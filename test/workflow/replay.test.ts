@@ -14,15 +14,18 @@ const dir = fileURLToPath(new URL('./histories/', import.meta.url));
 describe('replay of recorded histories', () => {
   it('replays the success and rollback histories with Worker.runReplayHistories', async () => {
     const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
-    // Every path recorded so far: verified, rolled back, cancelled while polling / at the gate / during the
-    // listener update, approval approved and timed out, heal, unhealthy check, teardown, CompensationFailed.
+    // Every path recorded so far: verified, rolled back, cancelled while waiting for the lock / polling / at the
+    // gate / during the listener update / during the verification, approval approved and timed out, heal,
+    // unhealthy check, teardown, CompensationFailed.
     expect(files).toEqual(
       expect.arrayContaining([
         'rollback-parent.json',
         'success-child.json',
         'success-parent.json',
+        'cancelled-waiting-for-lock.json',
         'cancelled-while-polling.json',
         'cancelled-during-listener-update.json',
+        'cancelled-while-verifying.json',
         'rerun-cancelled-at-gate.json',
         'approval-approved.json',
         'approval-timed-out.json',

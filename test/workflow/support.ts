@@ -97,17 +97,21 @@ export interface WorkerOverrides {
   verifyDeps?: VerifyDeps;
   /** Global cloud-API rates (calls per second per service) the workers set on the service queues. */
   cloudRates?: CrossVpcWorkerOptions['cloudRates'];
+  /** The task queue to poll (default a new unique one): a second fleet on the same queue, as in a deploy. */
+  taskQueue?: string;
+  /** The workflow code to run (default the suite's bundle): e.g. a changed workflow being deployed. */
+  workflowBundle?: { code: string };
 }
 
 export async function withWorkers<T>(suite: Suite, fn: (taskQueue: string, workers: CrossVpcWorkers) => Promise<T>, prefix = 'crossvpc', overrides: WorkerOverrides = {}): Promise<T> {
-  const taskQueue = uniqueTaskQueue(prefix);
+  const taskQueue = overrides.taskQueue ?? uniqueTaskQueue(prefix);
   const workers = await createCrossVpcWorkers({
     connection: suite.env.nativeConnection,
     taskQueue,
     activityDeps: { clients: suite.clients, serviceInUseRetryMs: 300, instancePollMs: 250 },
     ...(overrides.verifyDeps ? { verifyDeps: overrides.verifyDeps } : {}),
     ...(overrides.cloudRates ? { cloudRates: overrides.cloudRates } : {}),
-    workflowBundle: { code: suite.bundle.code },
+    workflowBundle: overrides.workflowBundle ?? { code: suite.bundle.code },
     shutdownGraceTime: '2s',
   });
   return workers.runUntil(() => fn(taskQueue, workers));

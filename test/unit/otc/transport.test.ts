@@ -2,7 +2,7 @@ import { MockAgent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AkSkAuthorizer, NO_AUTH } from '../../../src/otc/auth.js';
 import { OtcApiError, OtcResponseShapeError, OtcTransportError } from '../../../src/otc/errors.js';
-import { buildQuery, OtcTransport } from '../../../src/otc/transport.js';
+import { buildQuery, OtcTransport, type CallObservation } from '../../../src/otc/transport.js';
 import { z } from 'zod';
 import { AK, akskClients, MockCloud, NOW, PROJECT_ID, SK } from './mock-cloud.js';
 
@@ -22,7 +22,7 @@ describe('OtcTransport', () => {
   it('times out into a retryable OtcTransportError', async () => {
     agent.get(ORIGIN).intercept({ path: '/slow', method: 'GET' }).reply(200, '{}').delay(500);
     const err = await transport(50)
-      .send({ method: 'GET', path: '/slow' })
+      .send({ operation: 'slow', method: 'GET', path: '/slow' })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OtcTransportError);
     expect((err as OtcTransportError).kind).toBe('timeout');
@@ -34,7 +34,7 @@ describe('OtcTransport', () => {
     const reason = new Error('activity cancelled');
     const ac = new AbortController();
     setTimeout(() => ac.abort(reason), 20);
-    await expect(transport().send({ method: 'GET', path: '/slow', signal: ac.signal })).rejects.toBe(reason);
+    await expect(transport().send({ operation: 'slow', method: 'GET', path: '/slow', signal: ac.signal })).rejects.toBe(reason);
   });
 
   it('connection reset becomes a retryable network error', async () => {
@@ -43,7 +43,7 @@ describe('OtcTransport', () => {
       .intercept({ path: '/x', method: 'GET' })
       .replyWithError(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
     const err = await transport()
-      .send({ method: 'GET', path: '/x' })
+      .send({ operation: 'x', method: 'GET', path: '/x' })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OtcTransportError);
     expect(err).toMatchObject({ kind: 'network', code: 'ECONNRESET', retryable: true, service: 'vpc' });
@@ -51,14 +51,14 @@ describe('OtcTransport', () => {
 
   it('keeps the request id of success and error answers', async () => {
     agent.get(ORIGIN).intercept({ path: '/ok', method: 'GET' }).reply(200, '{"a":1}', { headers: { 'X-Request-Id': 'rid-ok' } });
-    const res = await transport().send({ method: 'GET', path: '/ok' });
+    const res = await transport().send({ operation: 'ok', method: 'GET', path: '/ok' });
     expect(res.requestId).toBe('rid-ok');
     agent
       .get(ORIGIN)
       .intercept({ path: '/bad', method: 'GET' })
       .reply(429, '{"error_code":"APIGW.0308","error_msg":"throttled"}', { headers: { 'x-request-id': 'rid-err', 'retry-after': '2' } });
     const err = await transport()
-      .send({ method: 'GET', path: '/bad' })
+      .send({ operation: 'bad', method: 'GET', path: '/bad' })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OtcApiError);
     expect(err).toMatchObject({ requestId: 'rid-err', retryable: true, retryAfterMs: 2000, status: 429, method: 'GET', path: '/bad' });
@@ -67,13 +67,29 @@ describe('OtcTransport', () => {
   it('a 2xx body that does not match the schema is a non-retryable shape error', async () => {
     agent.get(ORIGIN).intercept({ path: '/shape', method: 'GET' }).reply(200, '{"a":"x"}');
     const err = await transport()
-      .json({ method: 'GET', path: '/shape' }, z.looseObject({ a: z.number() }))
+      .json({ operation: 'shape', method: 'GET', path: '/shape' }, z.looseObject({ a: z.number() }))
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OtcResponseShapeError);
     expect((err as OtcResponseShapeError).retryable).toBe(false);
     expect((err as Error).message).toMatch(/a:/);
     agent.get(ORIGIN).intercept({ path: '/html', method: 'GET' }).reply(200, '<html>');
-    await expect(transport().json({ method: 'GET', path: '/html' }, z.unknown())).rejects.toThrow(/not JSON/);
+    await expect(transport().json({ operation: 'html', method: 'GET', path: '/html' }, z.unknown())).rejects.toThrow(/not JSON/);
+  });
+
+  it('tells its observer of each exchange: the operation, method, route without ids, status or kind of failure', async () => {
+    const seen: CallObservation[] = [];
+    const observed = new OtcTransport({ service: 'vpc', baseUrl: ORIGIN, authorizer: NO_AUTH, dispatcher: agent, observe: (o) => seen.push(o) });
+    agent.get(ORIGIN).intercept({ path: `/v1/${PROJECT_ID}/vpcs/vpc-0a1b2c3d`, method: 'GET' }).reply(404, '{"code":"VPC.0202","message":"not found"}');
+    agent
+      .get(ORIGIN)
+      .intercept({ path: '/v2.0/security-group-rules', method: 'POST' })
+      .replyWithError(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+    await expect(observed.send({ operation: 'getVpc', method: 'GET', path: `/v1/${PROJECT_ID}/vpcs/vpc-0a1b2c3d` })).rejects.toBeInstanceOf(OtcApiError);
+    await expect(observed.send({ operation: 'createSecurityGroupRule', method: 'POST', path: '/v2.0/security-group-rules', body: {} })).rejects.toBeInstanceOf(OtcTransportError);
+    expect(seen.map(({ seconds, ...o }) => ({ ...o, timed: seconds >= 0 }))).toEqual([
+      { service: 'vpc', operation: 'getVpc', method: 'GET', route: '/v1/{id}/vpcs/{id}', status: '404', timed: true },
+      { service: 'vpc', operation: 'createSecurityGroupRule', method: 'POST', route: '/v2.0/security-group-rules', status: 'network', timed: true },
+    ]);
   });
 
   it('buildQuery drops undefined, repeats arrays, encodes', () => {
