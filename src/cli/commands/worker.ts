@@ -20,7 +20,7 @@ import { CONNECTION_ENV, HELP_FLAG, TASK_QUEUE_ENV, TASK_QUEUE_FLAG, flag } from
 import { parseFlags } from '../output.js';
 import type { CloudService } from '../../../workflows/task-queues.js';
 import type { WorkerTracing } from '../../../worker/tracing.js';
-import { tracingFromEnv } from '../../telemetry/tracing-from-env.js';
+import { tracingConfig, type TracingConfig } from '../../config/otel-env.js';
 
 export const summary = 'run the provisioning worker (workflows + OTC activities) and the verify worker';
 
@@ -89,7 +89,10 @@ export async function run(argv: string[]): Promise<number> {
   const roles: WorkerRole[] = args.only ? [args.only] : ['main', 'verify'];
   let temporal;
   let appConfig: AppConfig | undefined;
+  let tracingSettings: TracingConfig | undefined;
   try {
+    // OTEL_* first: a bad value is exit 2 before anything starts (only when tracing is on).
+    tracingSettings = tracingConfig(process.env, 'worker');
     if (roles.includes('main')) {
       const config = loadConfig(process.env);
       temporal = config.temporal;
@@ -143,17 +146,11 @@ export async function run(argv: string[]): Promise<number> {
     say(`metrics on http://${args['metrics-host'] ?? '127.0.0.1'}:${metricsServer.port}/metrics (/healthz, /readyz)`);
   }
   let tracing: WorkerTracing | undefined;
-  try {
-    const sdk = await tracingFromEnv(process.env, 'worker');
-    if (sdk) {
-      tracing = (await import('../../../worker/tracing.js')).workerTracing(sdk);
-      shutdownTracing = () => sdk.shutdown();
-      say(`tracing on: spans by OTLP to ${sdk.exportsTo}`);
-    }
-  } catch (err) {
-    await metricsServer?.close();
-    process.stderr.write(`crossvpc worker: ${err instanceof ConfigError ? err.message : (err as Error).message}\n`);
-    return ExitCode.Usage;
+  if (tracingSettings) {
+    const sdk = (await import('../../telemetry/tracing.js')).startTracing(tracingSettings);
+    tracing = (await import('../../../worker/tracing.js')).workerTracing(sdk);
+    shutdownTracing = () => sdk.shutdown();
+    say(`tracing on: spans by OTLP to ${sdk.exportsTo}`);
   }
   const observe = metricsServer ? { observe: cloudApiObserver(Runtime.instance().metricMeter) } : {};
   const activityDeps = appConfig ? { clients: clientsFromConfig(appConfig, { ...observe, ...(tracing ? { tracer: tracing.tracer } : {}) }) } : undefined;
