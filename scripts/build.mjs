@@ -2,6 +2,7 @@
 // The build of the package (`npm run build`; `prepare` runs it on `npm install` / `npm ci`):
 //   1. tsc -p tsconfig.build.json  → dist/ (compiled ESM + .d.ts, same layout as the sources)
 //   2. the workflow bundle          → dist/workflow-bundle.js (what Worker.create would otherwise build at start)
+//      and the same with the tracing interceptors → dist/workflow-bundle-traced.js (worker/workflow-tracing.ts)
 //   3. the `crossvpc` start-up snapshot → dist/cli-snapshot/ (scripts/cli-snapshot.mjs; optional: without it
 //                                    the launcher runs dist/ directly, so a failure here is reported, not fatal)
 //   4. dist/build-info.json         (written last: the launcher and the worker use dist/ only when it is
@@ -48,9 +49,15 @@ if (compiled.status !== 0) {
 
 const { bundleWorkflowCode } = await import(pathToFileURL(require.resolve('@temporalio/worker')).href);
 const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
-const bundle = await bundleWorkflowCode({ workflowsPath: join(dist, 'workflows', 'index.js'), logger: quiet });
+const { WORKFLOW_TRACING_MODULE } = await import(pathToFileURL(join(dist, 'worker', 'workflow-tracing.js')).href);
+const workflowsPath = join(dist, 'workflows', 'index.js');
+const [bundle, traced] = await Promise.all([
+  bundleWorkflowCode({ workflowsPath, logger: quiet }),
+  bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: [WORKFLOW_TRACING_MODULE], logger: quiet }),
+]);
 mkdirSync(dist, { recursive: true });
 writeFileSync(join(dist, 'workflow-bundle.js'), bundle.code);
+writeFileSync(join(dist, 'workflow-bundle-traced.js'), traced.code);
 
 let snapshotLine;
 let cliSnapshot;
@@ -63,4 +70,4 @@ try {
 
 const finishedAt = Date.now();
 writeFileSync(join(dist, 'build-info.json'), `${JSON.stringify({ startedAt, finishedAt, workflowBundle: 'workflow-bundle.js', ...(cliSnapshot ? { cliSnapshot } : {}) })}\n`);
-say(`dist/ built in ${((finishedAt - startedAt) / 1000).toFixed(1)} s (compiled ESM + .d.ts, workflow bundle ${(bundle.code.length / 1024).toFixed(0)} KiB, ${snapshotLine})`);
+say(`dist/ built in ${((finishedAt - startedAt) / 1000).toFixed(1)} s (compiled ESM + .d.ts, workflow bundle ${(bundle.code.length / 1024).toFixed(0)} KiB, traced ${(traced.code.length / 1024).toFixed(0)} KiB, ${snapshotLine})`);

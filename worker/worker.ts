@@ -15,6 +15,8 @@ import { createOtcClients, type CreateOtcClientsOptions } from '../src/otc/otc-c
 import { currentWorkflowBundle } from '../src/devtools/build-state.js';
 import { CLOUD_SERVICES, cloudTaskQueue, verifyTaskQueue, vpcVerifyTaskQueue, type CloudService } from '../workflows/task-queues.js';
 import { activityLogIds } from './logging.js';
+import type { WorkerTracing } from './tracing.js';
+import { WORKFLOW_TRACING_MODULE } from './workflow-tracing.js';
 
 /** The workflow bundle entry, as a file path (works from .ts sources under tsx and from compiled .js). */
 export const workflowsPath = fileURLToPath(new URL(`../workflows/index${extname(import.meta.url) || '.ts'}`, import.meta.url));
@@ -34,8 +36,13 @@ export interface CrossVpcWorkerOptions {
   verifyDeps?: VerifyDeps;
   /** Named access: the verify worker serves this client VPC (`<taskQueue>-verify-<clientVpcId>`) instead. */
   clientVpcId?: string;
-  /** Prebundled workflow code (tests bundle once per file); default {@link defaultWorkflowSource}. */
+  /**
+   * Prebundled workflow code (tests bundle once per file); default {@link defaultWorkflowSource}. With
+   * `tracing`, it must have been bundled with {@link WORKFLOW_TRACING_MODULE} among its interceptor modules.
+   */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Tracing on (worker/tracing.ts): activity and workflow interceptors and the span sink. Unset: none installed. */
+  tracing?: WorkerTracing;
   /** How long in-flight activities may finish on shutdown (default 30 s; the SDK default is 0). */
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
   /** Server-side rate limit of the activities on the main queue (per second, all workers). */
@@ -117,12 +124,14 @@ export async function runWorkers(entries: readonly { role: WorkerRole; taskQueue
 }
 
 /**
- * The workflow code of the main worker: the prebuilt bundle of the build (dist/workflow-bundle.js) when it
- * is current with workflows/, else bundled from source at start (a checkout being edited, tests).
+ * The workflow code of the main worker: the prebuilt bundle of the build (dist/workflow-bundle.js, or with
+ * tracing dist/workflow-bundle-traced.js) when it is current with workflows/, else bundled from source at start
+ * (a checkout being edited, tests), with the tracing interceptor module when `traced`.
  */
-export function defaultWorkflowSource(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
-  const codePath = currentWorkflowBundle();
-  return codePath ? { workflowBundle: { codePath } } : { workflowsPath };
+export function defaultWorkflowSource(traced = false): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'interceptors'> {
+  const codePath = currentWorkflowBundle(traced ? 'traced' : 'plain');
+  if (codePath) return { workflowBundle: { codePath } };
+  return { workflowsPath, ...(traced ? { interceptors: { workflowModules: [WORKFLOW_TRACING_MODULE] } } : {}) };
 }
 
 export async function createCrossVpcWorkers(o: CrossVpcWorkerOptions): Promise<CrossVpcWorkers> {
@@ -132,8 +141,9 @@ export async function createCrossVpcWorkers(o: CrossVpcWorkerOptions): Promise<C
     namespace: o.namespace ?? 'default',
     shutdownGraceTime: o.shutdownGraceTime ?? '30s',
     ...(o.identity ? { identity: o.identity } : {}),
-    // instanceId / portId of each activity's input on its log entries (worker/logging.ts).
-    interceptors: { activity: [activityLogIds] },
+    // instanceId / portId of each activity's input on its log entries (worker/logging.ts); with tracing, the
+    // activity's span around it (worker/tracing.ts).
+    interceptors: { activity: [...(o.tracing?.activity ?? []), activityLogIds], ...(o.tracing ? { client: o.tracing.client } : {}) },
   };
   const workers: CrossVpcWorkers = {
     async run() {
@@ -180,10 +190,13 @@ export async function createCrossVpcWorkers(o: CrossVpcWorkerOptions): Promise<C
         }),
       );
     }
+    const source = o.workflowBundle ? { workflowBundle: o.workflowBundle } : defaultWorkflowSource(o.tracing !== undefined);
     workers.main = await Worker.create({
       ...common,
       taskQueue: o.taskQueue,
-      ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : defaultWorkflowSource()),
+      ...source,
+      interceptors: { ...common.interceptors, ...('interceptors' in source ? source.interceptors : {}) },
+      ...(o.tracing ? { sinks: o.tracing.sinks } : {}),
       // Provisioning, teardown and re-verification activities (the latter's `describeWorkflowRun` uses this
       // worker's own Temporal client through the activity context).
       activities,

@@ -6,6 +6,8 @@ import type { z } from 'zod';
 import { CrossVpcClient, type ConnectOptions } from '../client/crossvpc-client.js';
 import { CrossVpcError, toCrossVpcError } from '../client/errors.js';
 import { ConfigError } from '../config/config-error.js';
+import { tracingFromEnv } from '../telemetry/tracing-from-env.js';
+import type { Tracing } from '../telemetry/tracing.js';
 import { FIELD_FLAGS, parseCommand, withFlagNames, type CommandSpec } from './args.js';
 import { ExitCode, exitCodeOfError, type ExitCodeValue } from './exit-codes.js';
 
@@ -93,12 +95,16 @@ export async function runCommand<S extends z.ZodType>(
   if (!parsed.ok) return parsed.exitCode;
   const { out } = parsed;
   const clients: CrossVpcClient[] = [];
+  let tracing: Tracing | undefined;
   try {
+    // OTEL_* on: this command's client calls start the trace (docs/operations.md "Tracing").
+    tracing = await tracingFromEnv(process.env, 'cli');
+    const tracer = tracing?.tracer;
     return await body({
       args: parsed.args,
       out,
       async connect(options) {
-        const c = await CrossVpcClient.connect(options);
+        const c = await CrossVpcClient.connect({ ...options, ...(tracer ? { tracer } : {}) });
         clients.push(c);
         return c;
       },
@@ -107,6 +113,8 @@ export async function runCommand<S extends z.ZodType>(
     return out.error(commandError(err, spec.name, fieldFlags));
   } finally {
     await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+    // Flush before the process exits.
+    await tracing?.shutdown();
   }
 }
 

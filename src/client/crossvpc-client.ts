@@ -12,7 +12,8 @@
  *   await cv.close();
  */
 import { randomUUID } from 'node:crypto';
-import type { WorkflowExecutionStatusName, WorkflowHandle } from '@temporalio/client';
+import type { Tracer } from '@opentelemetry/api';
+import type { ClientInterceptors, WorkflowExecutionStatusName, WorkflowHandle } from '@temporalio/client';
 import { Client, Connection, WorkflowFailedError, ApplicationFailure, CancelledFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '../temporal/sdk.js';
 import { approveSignal, progressQuery, type AccessPhase, type AccessProgress, type PortProgressEntry } from '../../workflows/definitions.js';
 import { accessWorkflowId, namedAccessWorkflowId, namedReverifyWorkflowId, parseProvisionInput, removeClientWorkflowId, type ProvisionInput, type ProvisionRequest } from '../../workflows/input.js';
@@ -71,6 +72,13 @@ export interface ConnectOptions {
   identity?: string;
   /** Where the defaults come from (default `process.env`). */
   env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Tracing: with a tracer, every workflow start, signal, update, query, cancel and terminate of this client is a
+   * span whose context travels to the workflow in its headers (`@temporalio/interceptors-opentelemetry`), so
+   * a provisioning is one trace from here to each cloud HTTP call. Needs a registered context manager and W3C
+   * propagator (your OpenTelemetry SDK's, or `crossvpc`'s own, src/telemetry/tracing.ts). Unset: no interceptor.
+   */
+  tracer?: Tracer;
 }
 
 export interface FromClientOptions {
@@ -139,6 +147,12 @@ export interface VerifyOutcome {
 /** One re-verification schedule as listed (src/temporal/reverify-schedule.ts). */
 export type ScheduleSummary = ReverifyScheduleInfo;
 
+/** The OpenTelemetry client interceptor, loaded only when a tracer is given. */
+async function tracingInterceptors(tracer: Tracer): Promise<ClientInterceptors> {
+  const { OpenTelemetryWorkflowClientInterceptor } = await import('@temporalio/interceptors-opentelemetry/lib/client/index.js');
+  return { workflow: [new OpenTelemetryWorkflowClientInterceptor({ tracer })] };
+}
+
 export class CrossVpcClient {
   private constructor(
     /** The underlying Temporal client (for anything this API does not cover). */
@@ -183,7 +197,8 @@ export class CrossVpcClient {
         cause: err,
       });
     }
-    return new CrossVpcClient(new Client({ connection, namespace: cfg.namespace, identity }), cfg.taskQueue, () => connection.close());
+    const interceptors = options.tracer ? await tracingInterceptors(options.tracer) : undefined;
+    return new CrossVpcClient(new Client({ connection, namespace: cfg.namespace, identity, ...(interceptors ? { interceptors } : {}) }), cfg.taskQueue, () => connection.close());
   }
 
   /** Wraps an existing Temporal client (its connection stays yours to close). */

@@ -17,6 +17,8 @@ export const DIST_DIR = join(projectRoot, 'dist');
 export const BUILD_INFO = join(DIST_DIR, 'build-info.json');
 /** The prebuilt workflow bundle (webpack output of workflows/index, what `Worker.create` would build). */
 export const WORKFLOW_BUNDLE = join(DIST_DIR, 'workflow-bundle.js');
+/** The same with the tracing workflow interceptors (worker/workflow-tracing.ts), for a worker with tracing on. */
+export const TRACED_WORKFLOW_BUNDLE = join(DIST_DIR, 'workflow-bundle-traced.js');
 
 export const SOURCE_DIRS = ['src', 'workflows', 'activities', 'worker'] as const;
 
@@ -64,14 +66,15 @@ export function buildIsCurrent(dirs: readonly string[] = SOURCE_DIRS): boolean {
   return newestSourceMtime(dirs) <= info.startedAt;
 }
 
-/** The prebuilt workflow bundle when it is current with workflows/ (else undefined: bundle from source). */
-export function currentWorkflowBundle(): string | undefined {
+/** The prebuilt workflow bundle (`traced`: with the tracing interceptors) when it is current with workflows/ (else undefined: bundle from source). */
+export function currentWorkflowBundle(kind: 'plain' | 'traced' = 'plain'): string | undefined {
   const info = readBuildInfo();
   if (!info?.workflowBundle) return undefined;
+  const path = kind === 'traced' ? TRACED_WORKFLOW_BUNDLE : WORKFLOW_BUNDLE;
   try {
-    statSync(WORKFLOW_BUNDLE);
+    statSync(path);
   } catch {
     return undefined;
   }
-  return newestSourceMtime(['workflows']) <= info.startedAt ? WORKFLOW_BUNDLE : undefined;
+  return newestSourceMtime(['workflows']) <= info.startedAt ? path : undefined;
 }

@@ -5,6 +5,7 @@
  * IAM catalog with the configured URL as fallback. Token requests and the AK/SK catalog request always go
  * to the configured IAM URL (`endpoints.iam`, i.e. the auth URL).
  */
+import type { Tracer } from '@opentelemetry/api';
 import type { Dispatcher } from 'undici';
 import { AkSkAuthorizer, NO_AUTH, TokenAuthorizer, TokenCache, type Authorizer, type PasswordCredentials, type TokenIssuer } from './auth.js';
 import type { Catalog } from './catalog.js';
@@ -39,6 +40,8 @@ export interface CreateOtcClientsOptions {
   tokenRefreshMarginMs?: number;
   /** Told of every HTTP exchange (the worker's metrics). */
   observe?: CallObserver;
+  /** A span per HTTP exchange (the worker's tracing). */
+  tracer?: Tracer;
 }
 
 /** `onCatalog` receives the catalog of each issued (project-scoped) token when `withCatalog` is set. */
@@ -82,6 +85,7 @@ export function createOtcClients(config: OtcConfig, options: CreateOtcClientsOpt
       now,
       ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
       ...(options.observe ? { observe: options.observe } : {}),
+      ...(options.tracer ? { tracer: options.tracer } : {}),
     });
 
   if (creds.kind === 'aksk') {

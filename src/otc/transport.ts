@@ -8,7 +8,11 @@
  * - Non-2xx answers become {@link OtcApiError} through `parseOtcError`; a 401 on a token-authorized request
  *   re-authenticates once.
  * - JSON bodies are parsed losslessly where asked (`marker_id`), then validated with a zod schema.
+ * - Every HTTP exchange is one {@link CallObservation}: told to the metrics observer and, with a tracer, one
+ *   CLIENT span (child of the active span: the activity's) with {@link callSpanAttributes}. Neither ever sees
+ *   headers or bodies.
  */
+import { SpanKind, SpanStatusCode, type Attributes, type Tracer } from '@opentelemetry/api';
 import { request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import type { Authorizer } from './auth.js';
@@ -69,6 +73,8 @@ export interface TransportOptions {
   userAgent?: string;
   /** Told of every HTTP exchange (metrics): never given headers or bodies. */
   observe?: CallObserver;
+  /** One span per HTTP exchange (tracing on: src/telemetry/tracing.ts); unset: no span, no cost. */
+  tracer?: Tracer;
 }
 
 /** One HTTP exchange with a cloud API, as metrics see it (no ids, no headers, no bodies). */
@@ -84,6 +90,27 @@ export interface CallObservation {
   seconds: number;
 }
 export type CallObserver = (o: CallObservation) => void;
+
+/**
+ * The span attributes of one exchange: OpenTelemetry's HTTP client conventions plus the metrics' own
+ * vocabulary (`crossvpc.cloud.service|route|status` = the labels of crossvpc_cloud_api_calls_total). The
+ * concrete path (ids included) is fine in a trace; headers (signatures, tokens), query and bodies never go in.
+ */
+export function callSpanAttributes(o: Omit<CallObservation, 'seconds'>, extra: { path: string; requestId?: string | undefined }): Attributes {
+  const answered = /^\d+$/.test(o.status);
+  return {
+    'http.request.method': o.method,
+    'url.template': o.route,
+    'url.path': extra.path.split('?')[0],
+    ...(answered ? { 'http.response.status_code': Number(o.status) } : {}),
+    ...(!answered || Number(o.status) >= 400 ? { 'error.type': o.status } : {}),
+    'crossvpc.cloud.service': o.service,
+    'crossvpc.cloud.operation': o.operation,
+    'crossvpc.cloud.route': o.route,
+    'crossvpc.cloud.status': o.status,
+    ...(extra.requestId ? { 'crossvpc.cloud.request_id': extra.requestId } : {}),
+  };
+}
 
 /** `/v1/0a1b…/vpc-endpoints/3f55…` → `/v1/{id}/vpc-endpoints/{id}`: segments with a digit and ≥ 8 chars, or UUIDs. */
 export function routeOf(path: string): string {
@@ -145,9 +172,11 @@ export class OtcTransport {
   private readonly now: () => Date;
   private readonly userAgent: string;
   private readonly observe: CallObserver | undefined;
+  private readonly tracer: Tracer | undefined;
 
   constructor(options: TransportOptions) {
     this.observe = options.observe;
+    this.tracer = options.tracer;
     this.service = options.service;
     this.baseUrl = typeof options.baseUrl === 'string' ? options.baseUrl.replace(/\/+$/, '') : options.baseUrl;
     this.authorizer = options.authorizer;
@@ -166,23 +195,33 @@ export class OtcTransport {
     return this.check(req, first);
   }
 
-  /** {@link sendOnce}, reported to the observer (status or the kind of failure, and the time taken). */
+  /** {@link sendOnce}, reported to the observer and as a span (status or the kind of failure, and the time taken). */
   private async observed(req: TransportRequest): Promise<TransportResponse & { sentHeaders: Record<string, string> }> {
-    if (!this.observe) return this.sendOnce(req);
+    if (!this.observe && !this.tracer) return this.sendOnce(req);
+    const route = routeOf(req.path);
+    const span = this.tracer?.startSpan(`${req.method} ${route}`, { kind: SpanKind.CLIENT });
     const t0 = performance.now();
     let status = 'network';
+    let requestId: string | undefined;
     try {
       const res = await this.sendOnce(req);
       status = String(res.status);
+      requestId = res.requestId;
       return res;
     } catch (err) {
       status = req.signal?.aborted ? 'aborted' : err instanceof OtcTransportError && err.kind === 'timeout' ? 'timeout' : 'network';
       throw err;
     } finally {
+      const observation: CallObservation = { service: this.service, operation: req.operation, method: req.method, route, status, seconds: (performance.now() - t0) / 1000 };
       try {
-        this.observe({ service: this.service, operation: req.operation, method: req.method, route: routeOf(req.path), status, seconds: (performance.now() - t0) / 1000 });
+        this.observe?.(observation);
+        if (span) {
+          span.setAttributes(callSpanAttributes(observation, { path: req.path, requestId }));
+          if (!/^[23]\d\d$/.test(status)) span.setStatus({ code: SpanStatusCode.ERROR, message: status });
+          span.end();
+        }
       } catch {
-        // metrics never break a call
+        // metrics and traces never break a call
       }
     }
   }

@@ -3,6 +3,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { currentWorkflowBundle } from '../../src/devtools/build-state.js';
 import { workflowsPath } from '../../worker/worker.js';
+import { WORKFLOW_TRACING_MODULE } from '../../worker/workflow-tracing.js';
 import { inject } from 'vitest';
 
 /** Connects to the suite's shared dev server (started in test/global-setup.ts). */
@@ -17,18 +18,24 @@ export function uniqueTaskQueue(prefix: string): string {
   return `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter}`;
 }
 
-let bundle: Promise<{ code: string }> | undefined;
+const bundles = new Map<string, Promise<{ code: string }>>();
 /**
  * The workflow code the test workers run: the build's prebuilt bundle when it is current with workflows/
- * (`npm test` rebuilds a stale dist/ first), else bundled from the sources — once per test process either way
- * (webpack costs seconds of CPU per bundle, on a 2-core CI machine that is wall time).
+ * (`npm test` rebuilds a stale dist/ first), else bundled from the sources — once per test process and kind
+ * either way (webpack costs seconds of CPU per bundle, on a 2-core CI machine that is wall time). `traced`:
+ * with the tracing workflow interceptors (worker/workflow-tracing.ts).
  */
-export function testWorkflowBundle(): Promise<{ code: string }> {
-  bundle ??= (async () => {
-    const prebuilt = currentWorkflowBundle();
-    if (prebuilt) return { code: readFileSync(prebuilt, 'utf8') };
-    const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
-    return { code: (await bundleWorkflowCode({ workflowsPath, logger: quiet })).code };
-  })();
+export function testWorkflowBundle(kind: 'plain' | 'traced' = 'plain'): Promise<{ code: string }> {
+  let bundle = bundles.get(kind);
+  if (!bundle) {
+    bundle = (async () => {
+      const prebuilt = currentWorkflowBundle(kind);
+      if (prebuilt) return { code: readFileSync(prebuilt, 'utf8') };
+      const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+      const workflowInterceptorModules = kind === 'traced' ? [WORKFLOW_TRACING_MODULE] : [];
+      return { code: (await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: quiet })).code };
+    })();
+    bundles.set(kind, bundle);
+  }
   return bundle;
 }

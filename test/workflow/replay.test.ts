@@ -1,18 +1,24 @@
 /**
  * Determinism: histories recorded by the integration tests (test/workflow/histories, one per path) replay
- * against the current workflow code without a server.
+ * against the current workflow code without a server — with the plain workflow bundle and with the tracing
+ * interceptors (worker/workflow-tracing.ts): turning tracing on or off never breaks a run in flight, including
+ * one recorded with tracing on (traced-unverified-parent.json, by test/workflow/tracing.test.ts).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { Resource } from '@opentelemetry/resources';
+import { makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry/lib/worker/index.js';
+import { bundleWorkflowCode, Worker, type ReplayWorkerOptions } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { workflowsPath } from '../../worker/worker.js';
+import { WORKFLOW_TRACING_MODULE } from '../../worker/workflow-tracing.js';
 
 const dir = fileURLToPath(new URL('./histories/', import.meta.url));
 
 describe('replay of recorded histories', () => {
-  it('replays the success and rollback histories with Worker.runReplayHistories', async () => {
+  it.each(['plain', 'traced'] as const)('replays every recorded path with Worker.runReplayHistories (%s bundle)', async (kind) => {
     const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
     // Every path recorded so far: verified, rolled back, cancelled while waiting for the lock / polling / at the
     // gate / during the listener update / during the verification, approval approved and timed out, heal,
@@ -33,16 +39,22 @@ describe('replay of recorded histories', () => {
         'reverify-unhealthy-fails.json',
         'teardown-success.json',
         'compensation-failed.json',
+        'traced-unverified-parent.json',
       ]),
     );
-    const bundle = await bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
+    const traced = kind === 'traced';
+    const bundle = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: traced ? [WORKFLOW_TRACING_MODULE] : [], logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
+    // The traced worker's sink, as worker/tracing.ts injects it (the SDK does not call sinks while replaying).
+    const exported = new InMemorySpanExporter();
+    const sinks: ReplayWorkerOptions['sinks'] = traced ? { exporter: makeWorkflowExporter(new SimpleSpanProcessor(exported), Resource.default()) } : {};
     const histories = files.map((f) => {
       const fixture = JSON.parse(readFileSync(`${dir}/${f}`, 'utf8')) as { workflowId: string; history: unknown };
       return { workflowId: fixture.workflowId, history: historyFromJSON(fixture.history) };
     });
     const results = [];
-    for await (const r of Worker.runReplayHistories({ workflowBundle: { code: bundle.code } }, histories)) results.push(r);
+    for await (const r of Worker.runReplayHistories({ workflowBundle: { code: bundle.code }, sinks }, histories)) results.push(r);
     expect(results).toHaveLength(files.length);
     for (const r of results) expect(r.error, `${r.workflowId}: ${String(r.error)}`).toBeUndefined();
+    expect(exported.getFinishedSpans(), 'spans exported while replaying').toEqual([]);
   });
 });

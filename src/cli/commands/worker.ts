@@ -19,6 +19,8 @@ import { ExitCode } from '../exit-codes.js';
 import { CONNECTION_ENV, HELP_FLAG, TASK_QUEUE_ENV, TASK_QUEUE_FLAG, flag } from '../args.js';
 import { parseFlags } from '../output.js';
 import type { CloudService } from '../../../workflows/task-queues.js';
+import type { WorkerTracing } from '../../../worker/tracing.js';
+import { tracingConfig, type TracingConfig } from '../../config/otel-env.js';
 
 export const summary = 'run the provisioning worker (workflows + OTC activities) and the verify worker';
 
@@ -45,6 +47,7 @@ const spec = {
     'OTC_CREDENTIALS_<NAME>_*': 'named credential sets, e.g. `client` (cross-account)',
     'OS_CLOUD, OS_*': 'OpenStack variables / clouds.yaml entry of the default set',
     'CROSSVPC_SECRET_<REF>_*': 'USERNAME, PASSWORD, CA_FILE of the SASL_SSL verification (verify worker)',
+    'OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT, OTEL_*': 'tracing by OTLP/HTTP when an endpoint is set (OTEL_TRACES_EXPORTER=none or OTEL_SDK_DISABLED=true: off); docs/operations.md "Tracing"',
     CROSSVPC_VERIFY_DNS_SERVER: "named access, a verify worker not inside the client VPC: that VPC's DNS server (IPv4[:port]); broker names resolve through it alone",
   },
   schema: z
@@ -86,7 +89,10 @@ export async function run(argv: string[]): Promise<number> {
   const roles: WorkerRole[] = args.only ? [args.only] : ['main', 'verify'];
   let temporal;
   let appConfig: AppConfig | undefined;
+  let tracingSettings: TracingConfig | undefined;
   try {
+    // OTEL_* first: a bad value is exit 2 before anything starts (only when tracing is on).
+    tracingSettings = tracingConfig(process.env, 'worker');
     if (roles.includes('main')) {
       const config = loadConfig(process.env);
       temporal = config.temporal;
@@ -127,6 +133,7 @@ export async function run(argv: string[]): Promise<number> {
   } catch {
     // a Runtime is already installed in this process
   }
+  let shutdownTracing: () => Promise<void> = () => Promise.resolve();
   let readiness: () => Promise<Readiness> = () => Promise.resolve({ ready: false, checks: { temporal: `connecting to ${temporal.address}` } });
   let metricsServer: MetricsServer | undefined;
   if (metricsPort !== undefined && runtimeMetricsPort !== undefined) {
@@ -138,11 +145,21 @@ export async function run(argv: string[]): Promise<number> {
     }
     say(`metrics on http://${args['metrics-host'] ?? '127.0.0.1'}:${metricsServer.port}/metrics (/healthz, /readyz)`);
   }
-  const activityDeps = appConfig ? { clients: clientsFromConfig(appConfig, metricsServer ? { observe: cloudApiObserver(Runtime.instance().metricMeter) } : {}) } : undefined;
+  let tracing: WorkerTracing | undefined;
+  if (tracingSettings) {
+    const sdk = (await import('../../telemetry/tracing.js')).startTracing(tracingSettings);
+    tracing = (await import('../../../worker/tracing.js')).workerTracing(sdk);
+    shutdownTracing = () => sdk.shutdown();
+    say(`tracing on: spans by OTLP to ${sdk.exportsTo}`);
+  }
+  const observe = metricsServer ? { observe: cloudApiObserver(Runtime.instance().metricMeter) } : {};
+  const activityDeps = appConfig ? { clients: clientsFromConfig(appConfig, { ...observe, ...(tracing ? { tracer: tracing.tracer } : {}) }) } : undefined;
   try {
-    return await runWorkers(args, { temporal, taskQueue, verifyQueue, dnsServer, roles, activityDeps, say, setReadiness: (r) => (readiness = r) });
+    return await runWorkers(args, { temporal, taskQueue, verifyQueue, dnsServer, roles, activityDeps, tracing, say, setReadiness: (r) => (readiness = r) });
   } finally {
     await metricsServer?.close();
+    // After every worker stopped: the spans of the last activities are flushed.
+    await shutdownTracing();
   }
 }
 
@@ -157,11 +174,13 @@ async function runWorkers(
     dnsServer: string | undefined;
     roles: WorkerRole[];
     activityDeps: { clients: ReturnType<typeof clientsFromConfig> } | undefined;
+    /** OTEL_* on (worker/tracing.ts). */
+    tracing: WorkerTracing | undefined;
     say: (line: string) => void;
     setReadiness: (r: () => Promise<Readiness>) => void;
   },
 ): Promise<number> {
-  const { temporal, taskQueue, verifyQueue, dnsServer, roles, activityDeps, say } = o;
+  const { temporal, taskQueue, verifyQueue, dnsServer, roles, activityDeps, tracing, say } = o;
   let connection: NativeConnection;
   try {
     connection = await NativeConnection.connect({ address: temporal.address });
@@ -179,6 +198,7 @@ async function runWorkers(
       taskQueue,
       roles,
       ...(activityDeps ? { activityDeps } : {}),
+      ...(tracing ? { tracing } : {}),
       ...(dnsServer ? { verifyDeps: { dnsServer } } : {}),
       ...(args['client-vpc-id'] ? { clientVpcId: args['client-vpc-id'] } : {}),
       shutdownGraceTime: '30s',
