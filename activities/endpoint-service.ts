@@ -109,7 +109,7 @@ export function createEndpointServiceActivities(clients: Clients, deps: { servic
             o,
           ),
         ).catch((err: unknown) => quotaRefusal(c, 'endpoint_service', err, scope));
-        return r.state === 'done' ? { state: 'done', value: serviceView(r.value) } : r;
+        return r.state === 'done' ? { state: 'done', value: { ...serviceView(r.value), createdAtMs: Date.now() } } : r;
       });
     },
 

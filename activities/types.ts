@@ -124,6 +124,8 @@ export interface ServiceView {
   status: string;
   approvalEnabled: boolean;
   errors?: string[];
+  /** When this call created it: the worker's clock as the create was answered (absent when found). */
+  createdAtMs?: number;
 }
 
 export interface ServiceStatus {
@@ -159,6 +161,8 @@ export interface EndpointView {
   endpointId: string;
   status: string;
   ip?: string;
+  /** As {@link ServiceView.createdAtMs}. */
+  createdAtMs?: number;
 }
 
 export interface EndpointStatus {

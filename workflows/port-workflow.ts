@@ -73,7 +73,10 @@ export async function provisionPortEndpoint(raw: unknown): Promise<PortResult> {
     progress.service(svc.serviceId, svc.status);
     if (svc.status !== 'available' && waitInActivity) {
       progress.phase('waiting-service');
-      const s = await awaitSettled({ resource: 'service', credentials: input.instanceCredentials, id: svc.serviceId, kind: 'service-available', until: ['available', 'failed', 'gone', 'deleting'], what: `endpoint service ${serviceName} available` });
+      const s = await awaitSettled(
+        { resource: 'service', credentials: input.instanceCredentials, id: svc.serviceId, kind: 'service-available', until: ['available', 'failed', 'gone', 'deleting'], what: `endpoint service ${serviceName} available` },
+        svc.createdAtMs,
+      );
       progress.service(svc.serviceId, s.status, true);
       if (s.status !== 'available') throw serviceFailed(svc.serviceId, s);
     } else if (svc.status !== 'available') {
@@ -150,14 +153,17 @@ export async function provisionPortEndpoint(raw: unknown): Promise<PortResult> {
       progress.phase('waiting-endpoint');
       let acceptSent = false;
       for (;;) {
-        const s = await awaitSettled({
-          resource: 'endpoint',
-          credentials: input.clientCredentials,
-          id: ep.endpointId,
-          kind: acceptSent ? 'endpoint-accepted' : 'endpoint-settled',
-          until: ['accepted', ...(acceptSent ? [] : ['pendingAcceptance']), 'rejected', 'failed', 'gone', 'deleting'],
-          what: `endpoint ${ep.endpointId} accepted`,
-        });
+        const s = await awaitSettled(
+          {
+            resource: 'endpoint',
+            credentials: input.clientCredentials,
+            id: ep.endpointId,
+            kind: acceptSent ? 'endpoint-accepted' : 'endpoint-settled',
+            until: ['accepted', ...(acceptSent ? [] : ['pendingAcceptance']), 'rejected', 'failed', 'gone', 'deleting'],
+            what: `endpoint ${ep.endpointId} accepted`,
+          },
+          acceptSent ? undefined : ep.createdAtMs,
+        );
         progress.endpoint(ep.endpointId, s.status, s.ip, true);
         if (s.status === 'accepted' && s.ip) {
           endpointIp = s.ip;
@@ -262,9 +268,13 @@ export async function provisionPortEndpoint(raw: unknown): Promise<PortResult> {
     });
   }
 
-  /** One wait, one activity: it looks on the settle-aware schedule until a status of `until` (or its deadline). */
-  function awaitSettled(a: Omit<AwaitSettledArgs, 'since' | 'schedule'>) {
-    return wait.awaitSettled.executeWithOptions({ summary: `wait: ${a.what}` }, [{ ...a, since: Date.now(), schedule }]);
+  /**
+   * One wait, one activity: it looks on the settle-aware schedule until a status of `until` (or its deadline).
+   * Counted from `createdAtMs` when this run's create gave it (settle times learned from the create, not from
+   * when the workflow got round to the wait), else from now.
+   */
+  function awaitSettled(a: Omit<AwaitSettledArgs, 'since' | 'schedule'>, createdAtMs?: number) {
+    return wait.awaitSettled.executeWithOptions({ summary: `wait: ${a.what}` }, [{ ...a, since: createdAtMs ?? Date.now(), schedule }]);
   }
 
   function serviceFailed(id: string, s: ServiceStatus): ApplicationFailure {
