@@ -17,9 +17,10 @@ import { preflightFailure } from '../workflows/preflight-failure.js';
 import type { Clients, OtcClientSet } from './clients.js';
 import { cloudCall, type CloudCallOptions, type CloudScope } from './cloud-call.js';
 import { portEndpoints } from './endpoint.js';
-import { portServices } from './endpoint-service.js';
+import { servicesOfName } from './endpoint-service.js';
 import { instanceView } from './instance-view.js';
-import { accessMarker, isVpcepKafkaIngressRule, VPCEP_CIDR } from './naming.js';
+import { accessMarker, hasAccessTags, isVpcepKafkaIngressRule, VPCEP_CIDR } from './naming.js';
+import { serviceNameForPort } from '../workflows/input.js';
 import type { AccessState, PortBaseline, PreflightProblem, QuotaCheck, ReadAccessArgs } from './types.js';
 
 const LIVE = (status: string): boolean => status !== 'deleting';
@@ -41,19 +42,26 @@ function overlaps(a: string, b: string): boolean {
   return ((x[0] & mask) >>> 0) === ((y[0] & mask) >>> 0);
 }
 
-/** The quota of one type, or undefined when the API does not report it (older regions, no quota API). */
-async function quotaOf(c: OtcClientSet, scope: CloudScope, type: QuotaCheck['type']): Promise<{ quota: number; used: number } | undefined> {
+type QuotaFigures = Partial<Record<QuotaCheck['type'], { quota: number; used: number }>>;
+
+/**
+ * The quotas of one type (or, without a type, of both), by type; undefined when the API does not report them
+ * (older regions, no quota API).
+ */
+async function quotasOf(c: OtcClientSet, scope: CloudScope, type: QuotaCheck['type'] | undefined): Promise<QuotaFigures | undefined> {
   try {
     const q = await c.vpcep.getQuotas(type, scope.read());
-    const r = q.quotas.resources.find((x) => x.type === type);
-    return r ? { quota: r.quota, used: r.used } : undefined;
+    const out: QuotaFigures = {};
+    for (const r of q.quotas.resources) {
+      if ((r.type === 'endpoint' || r.type === 'endpoint_service') && (type === undefined || r.type === type)) out[r.type] = { quota: r.quota, used: r.used };
+    }
+    return out;
   } catch (err) {
     // Where the API does not report quotas (not there, not allowed), there is nothing to check.
     if (isRetryable(err)) throw err;
     return undefined;
   }
 }
-
 
 export function createAccessStateActivities(clients: Clients, options: CloudCallOptions = {}) {
   return {
@@ -86,19 +94,26 @@ export function createAccessStateActivities(clients: Clients, options: CloudCall
 
         // ---- the client network, in the client's account ------------------------------------------------
         let clientSubnetCidr: string | undefined;
-        if (args.clientVpcId && args.clientSubnetId) {
+        const clientVpcId = args.clientVpcId;
+        if (clientVpcId && args.clientSubnetId) {
           const where = `in the account of credential set "${args.clientCredentials}"`;
-          try {
-            await cc.vpc.getVpc(args.clientVpcId, scope.read());
-          } catch (err) {
-            if (isNotFound(err)) {
-              problems.push({ field: 'clientVpcId', message: `VPC ${args.clientVpcId} does not exist ${where}`, hint: 'check the VPC id, and that clientCredentials (or clientDomainId) names the client’s account' });
-            } else if (isAuthError(err)) problems.push(refused('clientCredentials', args.clientCredentials, err));
-            else throw err;
-          }
+          const vpcMissing = (): PreflightProblem => ({ field: 'clientVpcId', message: `VPC ${args.clientVpcId} does not exist ${where}`, hint: 'check the VPC id, and that clientCredentials (or clientDomainId) names the client’s account' });
+          /** The VPC itself, asked for only where the subnet does not vouch for it (it names it as its own). */
+          const checkVpc = async (): Promise<void> => {
+            try {
+              await cc.vpc.getVpc(clientVpcId, scope.read());
+            } catch (err) {
+              if (isNotFound(err)) problems.push(vpcMissing());
+              else if (isAuthError(err)) {
+                if (!problems.some((p) => p.field === 'clientCredentials')) problems.push(refused('clientCredentials', args.clientCredentials, err));
+              } else throw err;
+            }
+          };
+          let subnetVouches = false;
           try {
             const subnet = await cc.vpc.getSubnet(args.clientSubnetId, scope.read());
             clientSubnetCidr = subnet.cidr ?? undefined;
+            subnetVouches = subnet.vpc_id === args.clientVpcId;
             if (subnet.vpc_id && subnet.vpc_id !== args.clientVpcId) {
               problems.push({ field: 'clientSubnetId', message: `subnet ${args.clientSubnetId} belongs to VPC ${subnet.vpc_id}, not to clientVpcId ${args.clientVpcId}`, hint: 'give a subnet of the client VPC (the VPC-API subnet id, i.e. the network id)' });
             }
@@ -112,17 +127,23 @@ export function createAccessStateActivities(clients: Clients, options: CloudCall
             if (isNotFound(err)) {
               problems.push({ field: 'clientSubnetId', message: `subnet ${args.clientSubnetId} does not exist ${where}`, hint: 'check the subnet id (the VPC-API subnet id, i.e. the network id), and that it is in the client’s account' });
             } else if (isAuthError(err)) {
-              if (!problems.some((p) => p.field === 'clientCredentials')) problems.push(refused('clientCredentials', args.clientCredentials, err));
+              problems.push(refused('clientCredentials', args.clientCredentials, err));
             } else throw err;
           }
+          // A subnet of the client's account that names the VPC as its own proves the VPC is there: one call less.
+          if (!subnetVouches) await checkVpc();
+          // The problems in the order the fields are given (VPC first).
+          const vpcAt = problems.findIndex((p) => p.field === 'clientVpcId');
+          if (vpcAt > 0) problems.unshift(...problems.splice(vpcAt, 1));
         }
 
         // ---- the baseline --------------------------------------------------------------------------------
         const ports: PortBaseline[] = [];
         for (const e of instance.entries) {
           const port = await scope.step(`baseline:${e.portId}`, async (): Promise<PortBaseline> => {
-            const services = (await portServices(c, scope, args.instanceId, e.portId)).filter((s) => LIVE(s.status));
-            const port: PortBaseline = { portId: e.portId, serviceIds: services.map((s) => s.id), endpoints: [], whitelisted: false };
+            const named = await servicesOfName(c, scope, serviceNameForPort(e.portId));
+            const services = named.filter((s) => hasAccessTags(s.tags, args.instanceId, e.portId) && LIVE(s.status));
+            const port: PortBaseline = { portId: e.portId, serviceIds: services.map((s) => s.id), endpoints: [], whitelisted: false, ...(named.length === 0 ? { nameFree: true } : {}) };
             if (services.length > 0 && !problems.some((p) => p.field === 'clientCredentials')) {
               const eps = (await portEndpoints(cc, scope, args.instanceId, e.portId)).filter((x) => LIVE(x.status));
               port.endpoints = eps.map((x) => ({
@@ -164,9 +185,16 @@ export function createAccessStateActivities(clients: Clients, options: CloudCall
         const quotas: QuotaCheck[] = [];
         const needServices = ports.filter((p) => p.serviceIds.length === 0).length;
         const needEndpoints = ports.filter((p) => !p.endpoints.some((e) => !args.clientVpcId || e.vpcId === undefined || e.vpcId === args.clientVpcId)).length;
-        const sq = needServices > 0 ? await scope.step('quota:endpoint_service', async () => (await quotaOf(c, scope, 'endpoint_service')) ?? null) : undefined;
+        const wantServices = needServices > 0;
+        const wantEndpoints = needEndpoints > 0 && !problems.some((p) => p.field === 'clientCredentials');
+        // One account for both (the same credential set): one call answers both quotas.
+        const both =
+          wantServices && wantEndpoints && args.instanceCredentials === args.clientCredentials
+            ? await scope.step('quota:both', async () => (await quotasOf(c, scope, undefined)) ?? null)
+            : undefined;
+        const sq = both !== undefined ? (both?.endpoint_service ?? null) : wantServices ? await scope.step('quota:endpoint_service', async () => (await quotasOf(c, scope, 'endpoint_service'))?.endpoint_service ?? null) : undefined;
         if (sq) quotas.push({ type: 'endpoint_service', ...sq, needed: needServices });
-        const eq = needEndpoints > 0 && !problems.some((p) => p.field === 'clientCredentials') ? await scope.step('quota:endpoint', async () => (await quotaOf(cc, scope, 'endpoint')) ?? null) : undefined;
+        const eq = both !== undefined ? (both?.endpoint ?? null) : wantEndpoints ? await scope.step('quota:endpoint', async () => (await quotasOf(cc, scope, 'endpoint'))?.endpoint ?? null) : undefined;
         if (eq) quotas.push({ type: 'endpoint', ...eq, needed: needEndpoints });
         for (const q of quotas) {
           if (q.quota - q.used >= q.needed) continue;

@@ -15,7 +15,7 @@ import type { Clients } from './clients.js';
 import { callTimeoutMs, toFailure } from './cloud-call.js';
 import { SettleEstimates } from './settle-estimates.js';
 import type { AwaitSettledArgs, Settled } from './types.js';
-import { MIN_GAP_MS, nextLookAt } from './wait-schedule.js';
+import { MIN_GAP_MS, nextLookAt, type WaitPlan } from './wait-schedule.js';
 
 const ProgressSchema = z.object({ looks: z.number().int().min(0), lastLookMs: z.number().nullable(), pendingAtMs: z.number() });
 /** The heartbeat details of a wait: how many looks, when the last one was and when it last saw the resource pending. */
@@ -59,13 +59,18 @@ export function createAwaitActivities(clients: Clients, estimates: SettleEstimat
       const attemptStartedAt = Date.now();
       const resumed = ProgressSchema.safeParse(ctx.info.heartbeatDetails);
       const progress: WaitProgress = resumed.success ? { ...resumed.data } : { looks: 0, lastLookMs: null, pendingAtMs: 0 };
+      const probe = estimates.begin(args.kind);
+      const planOf = (): WaitPlan => {
+        const w = estimates.window(args.kind);
+        return { ...args.schedule, window: w ? { ...w, probe } : null };
+      };
       const elapsed = (): number => Date.now() - args.since;
       const beat = (): void => ctx.heartbeat({ ...progress });
       const everyMs = Math.max(100, Math.min(1_000, Math.floor((ctx.info.heartbeatTimeoutMs ?? 3_000) / 3)));
       const timer = setInterval(beat, everyMs);
       try {
         for (;;) {
-          const at = nextLookAt({ ...args.schedule, window: estimates.window(args.kind) }, progress.lastLookMs);
+          const at = nextLookAt(planOf(), progress.lastLookMs);
           if (at === null) {
             throw ApplicationFailure.create({
               type: ErrorTypes.PollDeadlineExceeded,
@@ -92,7 +97,7 @@ export function createAwaitActivities(clients: Clients, estimates: SettleEstimat
           progress.pendingAtMs = lookAt;
           beat();
           if (options.lookPerAttempt) {
-            const next = nextLookAt({ ...args.schedule, window: estimates.window(args.kind) }, lookAt);
+            const next = nextLookAt(planOf(), lookAt);
             if (next === null) continue; // the deadline failure above
             throw ApplicationFailure.create({
               type: STILL_WAITING,

@@ -70,6 +70,8 @@ export interface CloudScope {
   mutate<R>(what: string, op: (options: CallOptions) => Promise<R>): Promise<R>;
   /** Mutations earlier attempts of this activity sent without an answer. */
   readonly earlierUnanswered: readonly Unanswered[];
+  /** This is the activity's first attempt: no earlier attempt of it can have sent anything to the cloud. */
+  readonly firstAttempt: boolean;
   /**
    * A read step (one cloud call, JSON result) whose result is kept in the heartbeat details. With a per-attempt
    * budget ({@link CloudCallOptions.stepsPerAttempt}), a step past the budget ends the attempt with a benign
@@ -220,6 +222,7 @@ export async function cloudCall<T>(fn: (scope: CloudScope) => Promise<T>, option
       }
     },
     earlierUnanswered,
+    firstAttempt: info.attempt === 1 && earlierUnanswered.length === 0,
     async step<R>(key: string, read: () => Promise<R>): Promise<R> {
       if (ledger.steps && key in ledger.steps) return ledger.steps[key] as R;
       if (options.stepsPerAttempt !== undefined && stepsRun >= options.stepsPerAttempt) {

@@ -42,11 +42,15 @@ export async function servicesNamed(
   return { named, ours: named.filter((s) => hasAccessTags(s.tags, instanceId, portId)) };
 }
 
+/** Every service named exactly `name` (any status, any tags): the list filter is fuzzy, matched again here. */
+export async function servicesOfName(c: OtcClientSet, scope: CloudScope, name: string): Promise<EndpointService[]> {
+  const all = await c.vpcep.listAllEndpointServices({ endpoint_service_name: name }, scope.read());
+  return all.filter((s) => shortServiceName(s.service_name) === name);
+}
+
 /** Every tagged service of the port (any status), found by its deterministic name. */
 export async function portServices(c: OtcClientSet, scope: CloudScope, instanceId: string, portId: string): Promise<EndpointService[]> {
-  const name = serviceNameForPort(portId);
-  const all = await c.vpcep.listAllEndpointServices({ endpoint_service_name: name }, scope.read());
-  return all.filter((s) => shortServiceName(s.service_name) === name && hasAccessTags(s.tags, instanceId, portId));
+  return (await servicesOfName(c, scope, serviceNameForPort(portId))).filter((s) => hasAccessTags(s.tags, instanceId, portId));
 }
 
 /**
@@ -79,7 +83,8 @@ export function createEndpointServiceActivities(clients: Clients, deps: { servic
     async ensureEndpointService(args: EnsureServiceArgs): Promise<Ensured<ServiceView>> {
       const c = clients.of(args.instanceCredentials);
       return cloudCall(async (scope) => {
-        const { named, ours } = await servicesNamed(c, scope, args.serviceName, args.instanceId, args.portId);
+        // Fresh (the baseline saw no service of this name, under the instance's lock): nothing to find yet.
+        const { named, ours } = args.fresh && scope.firstAttempt ? { named: [], ours: [] } : await servicesNamed(c, scope, args.serviceName, args.instanceId, args.portId);
         if (ours[0]) return { state: 'done', value: serviceView(ours[0]) };
         if (named.length > 0) {
           throw ApplicationFailure.create({
@@ -104,7 +109,7 @@ export function createEndpointServiceActivities(clients: Clients, deps: { servic
             o,
           ),
         ).catch((err: unknown) => quotaRefusal(c, 'endpoint_service', err, scope));
-        return r.state === 'done' ? { state: 'done', value: serviceView(r.value) } : r;
+        return r.state === 'done' ? { state: 'done', value: { ...serviceView(r.value), createdAtMs: Date.now() } } : r;
       });
     },
 

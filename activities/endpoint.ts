@@ -86,7 +86,8 @@ export function createEndpointActivities(clients: Clients) {
     async ensureEndpoint(args: EnsureEndpointArgs): Promise<Ensured<EndpointView>> {
       const c = clients.of(args.clientCredentials);
       return cloudCall(async (scope) => {
-        const found = matching(await portEndpoints(c, scope, args.instanceId, args.portId, { vpcId: args.vpcId }), args)[0];
+        // Fresh (the service is this run's own, its first attempt): no endpoint can be on it yet.
+        const found = args.fresh && scope.firstAttempt ? undefined : matching(await portEndpoints(c, scope, args.instanceId, args.portId, { vpcId: args.vpcId }), args)[0];
         if (found) return { state: 'done', value: endpointView(found) };
         const r = await createOnce(scope, 'createEndpoint', (o) =>
           c.vpcep.createEndpoint(
@@ -100,7 +101,7 @@ export function createEndpointActivities(clients: Clients) {
             o,
           ),
         ).catch((err: unknown) => quotaRefusal(c, 'endpoint', err, scope));
-        return r.state === 'done' ? { state: 'done', value: endpointView(r.value) } : r;
+        return r.state === 'done' ? { state: 'done', value: { ...endpointView(r.value), createdAtMs: Date.now() } } : r;
       });
     },
 

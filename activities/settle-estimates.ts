@@ -4,7 +4,7 @@
  * Per process, in memory: a new worker starts cold and learns from its first waits; the waits of one access's
  * ports, running side by side, learn from each other as soon as one settles.
  */
-import { windowFrom, type SettleObservation, type SettleWindow } from './wait-schedule.js';
+import { PROBE_EVERY, windowFrom, type SettleObservation, type SettleWindow } from './wait-schedule.js';
 
 /** Observations kept per kind: recent enough to follow a cloud whose timing drifts. */
 export const KEEP_OBSERVATIONS = 8;
@@ -19,7 +19,16 @@ export class SettleEstimates {
     this.seen.set(kind, list);
   }
 
+  private readonly begun = new Map<string, number>();
+
   window(kind: string): SettleWindow | null {
     return windowFrom(this.seen.get(kind) ?? []);
+  }
+
+  /** A wait of `kind` begins (an attempt): whether it probes before the settle time seen (one in PROBE_EVERY). */
+  begin(kind: string): boolean {
+    const n = this.begun.get(kind) ?? 0;
+    this.begun.set(kind, n + 1);
+    return n % PROBE_EVERY === PROBE_EVERY - 1;
   }
 }

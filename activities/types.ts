@@ -48,6 +48,11 @@ export interface PortBaseline {
   endpoints: { endpointId: string; status: string; ip?: string; vpcId?: string; subnetId?: string }[];
   /** The client's account was on the whitelist of the (first) service. */
   whitelisted: boolean;
+  /**
+   * No endpoint service of the port's name existed at all (tagged or not, any status) when the run read its
+   * baseline under the instance's lock. Set only by `readAccess`; absent: unknown.
+   */
+  nameFree?: boolean;
 }
 
 /** The record a run keeps in its history: undo restores exactly this and removes only what is not in it. */
@@ -103,6 +108,13 @@ export interface EnsureServiceArgs extends PortRef {
   vpcId: string;
   serviceName: string;
   approvalEnabled: boolean;
+  /**
+   * The run's baseline, read after it took the instance's lock, found no service of the port's name at all
+   * ({@link PortBaseline.nameFree}), so nothing of the port exists but what this run creates: the first attempt
+   * of the run's first `ensure…` then creates without looking first. Any later attempt (an earlier one may have
+   * created) and every other call look first, as always. docs/decisions/api-calls.md.
+   */
+  fresh?: boolean;
 }
 
 export interface ServiceView {
@@ -112,6 +124,8 @@ export interface ServiceView {
   status: string;
   approvalEnabled: boolean;
   errors?: string[];
+  /** When this call created it: the worker's clock as the create was answered (absent when found). */
+  createdAtMs?: number;
 }
 
 export interface ServiceStatus {
@@ -139,12 +153,16 @@ export interface EnsureEndpointArgs extends PortRef {
   serviceName: string;
   vpcId: string;
   subnetId: string;
+  /** As {@link EnsureServiceArgs.fresh}: the service is this run's own, so no endpoint can be on it but this run's. */
+  fresh?: boolean;
 }
 
 export interface EndpointView {
   endpointId: string;
   status: string;
   ip?: string;
+  /** As {@link ServiceView.createdAtMs}. */
+  createdAtMs?: number;
 }
 
 export interface EndpointStatus {

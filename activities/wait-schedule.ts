@@ -22,7 +22,20 @@ export interface SettleWindow {
   fromMs: number;
   toMs: number;
   stepMs: number;
+  /**
+   * A steady cloud (the recent brackets overlap): the earliest time a resource of the kind was seen settled.
+   * A wait that does not {@link probe} looks first there, then every step.
+   */
+  settledByMs?: number;
+  /**
+   * This wait also looks before `settledByMs` (at half of it when that is five steps or more, and one step
+   * before it), so the estimate follows a cloud that got faster; one wait in {@link PROBE_EVERY} does.
+   */
+  probe?: boolean;
 }
+
+/** One wait in this many, in a steady cloud, probes before the settle time seen (see {@link SettleWindow.probe}). */
+export const PROBE_EVERY = 8;
 
 /** The smallest gap between two looks (a floor against a hot loop). */
 export const MIN_GAP_MS = 100;
@@ -47,6 +60,7 @@ function backoff(plan: WaitPlan, last: number | null): number {
 
 function windowed(plan: WaitPlan, w: SettleWindow, last: number | null): number {
   const step = Math.max(MIN_GAP_MS, w.stepMs);
+  if (w.settledByMs !== undefined) return steady(plan, w.settledByMs, step, w.probe === true, last);
   const early = Math.round(w.fromMs / 2);
   // The early look is worth its call only where waiting for the window is long (five steps or more).
   if (last === null) return early >= plan.firstPollMs && early >= 5 * step && early + step < w.fromMs ? early : Math.max(MIN_GAP_MS, w.fromMs);
@@ -76,7 +90,8 @@ export const MAX_WINDOW_LOOKS = 10;
  * overlap — the settle time is steady — the window is their intersection (a coarse first bracket is narrowed by
  * every later one); else the spread of their midpoints, preferring the precise ones (bracket at most two steps
  * wide). Widened by one step on each side; the step is {@link stepFor} the typical time, or longer so that the
- * window takes at most {@link MAX_WINDOW_LOOKS} looks.
+ * window takes at most {@link MAX_WINDOW_LOOKS} looks. When the intersection is at most two steps wide, the
+ * window also says where they had all settled ({@link SettleWindow.settledByMs}).
  */
 export function windowFrom(observations: readonly SettleObservation[]): SettleWindow | null {
   if (observations.length === 0) return null;
@@ -97,11 +112,31 @@ export function windowFrom(observations: readonly SettleObservation[]): SettleWi
     to = Math.max(...use);
   }
   const stepMs = Math.max(baseStep, Math.round((to - from) / MAX_WINDOW_LOOKS));
-  return { fromMs: Math.max(0, Math.round(from - stepMs)), toMs: Math.round(to + stepMs), stepMs };
+  const window: SettleWindow = { fromMs: Math.max(0, Math.round(from - stepMs)), toMs: Math.round(to + stepMs), stepMs };
+  // Steady and precise (the intersection at most two steps wide): a wait looks first where they had all settled.
+  return lo <= hi && hi - lo <= 2 * baseStep ? { ...window, settledByMs: Math.round(hi) } : window;
 }
 
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
+}
+
+/**
+ * A steady cloud: the first look where the recent resources had all settled (`settledBy`), then one every step,
+ * then gaps growing again. A probing wait looks before: at half of `settledBy` (when that is five steps or more:
+ * a resource much faster than usual) and one step before it (a cloud a little faster than seen).
+ */
+function steady(plan: WaitPlan, settledBy: number, step: number, probe: boolean, last: number | null): number {
+  const early = Math.round(settledBy / 2);
+  const before = settledBy - step;
+  if (probe) {
+    if (last === null) return early >= plan.firstPollMs && early >= 5 * step && early + step < before ? early : Math.max(MIN_GAP_MS, before);
+    if (last < before) return before;
+  }
+  if (last === null || last < settledBy) return Math.max(settledBy, (last ?? 0) + MIN_GAP_MS);
+  if (last < settledBy + step) return last + step;
+  const gap = Math.min(plan.maxPollMs, Math.max(step, (last - settledBy - step) * (plan.backoffCoefficient - 1)));
+  return last + gap;
 }

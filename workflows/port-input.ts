@@ -11,6 +11,7 @@ const PortBaselineSchema = z
       z.object({ endpointId: z.string(), status: z.string(), ip: z.string().optional(), vpcId: z.string().optional(), subnetId: z.string().optional() }).strict(),
     ),
     whitelisted: z.boolean(),
+    nameFree: z.boolean().optional(),
   })
   .strict();
 

@@ -24,6 +24,8 @@ import { errorMessage, listText, Saga } from './saga.js';
 
 /** The patch id of waiting in one activity (histories from before it replay on the timer path). */
 export const WAIT_IN_ACTIVITY_PATCH = 'wait-in-one-activity';
+/** The patch id of creating without a look first where the baseline saw nothing of the port (docs/decisions/api-calls.md). */
+export const FRESH_CREATES_PATCH = 'fresh-creates';
 
 export async function provisionPortEndpoint(raw: unknown): Promise<PortResult> {
   const parsed = PortInputSchema.safeParse(raw);
@@ -37,6 +39,8 @@ export async function provisionPortEndpoint(raw: unknown): Promise<PortResult> {
   const schedule = { firstPollMs: t.firstPollMs, maxPollMs: t.maxPollMs, backoffCoefficient: t.backoffCoefficient, deadlineMs: t.deadlineMs };
   /** Waits run as one heartbeating activity each (docs/decisions/waiting.md); runs begun before poll with timers. */
   const waitInActivity = patched(WAIT_IN_ACTIVITY_PATCH);
+  /** Nothing of the port existed under the instance's lock: the first creates skip their look (see EnsureServiceArgs.fresh). */
+  const fresh = baseline.nameFree === true && patched(FRESH_CREATES_PATCH);
   const serviceName = serviceNameForPort(portId);
   const progress = new PortProgressTracker(portId, input.listenerIp);
   setHandler(portProgressQuery, () => progress.state);
@@ -50,19 +54,29 @@ export async function provisionPortEndpoint(raw: unknown): Promise<PortResult> {
   try {
     // ---- 1. the endpoint service --------------------------------------------------------------------------
     progress.phase('creating-service');
-    const svc: ServiceView = await settleInDoubt(await tracked('service', () => forward.ensureEndpointService.executeWithOptions({ summary: `find or create endpoint service ${serviceName}` }, [svcArgs])), {
-      what: `endpoint service ${serviceName}`,
-      t,
-      look: () => look.findPortService.executeWithOptions({ summary: `look for endpoint service ${serviceName}` }, [svcArgs]),
-      again: () => forward.ensureEndpointService.executeWithOptions({ summary: `find or create endpoint service ${serviceName}` }, [svcArgs]),
-      onDoubt: (until) => (mine.doubtUntil = until ?? mine.doubtUntil),
-    });
+    const svc: ServiceView = await settleInDoubt(
+      await tracked('service', () =>
+        fresh
+          ? forward.ensureEndpointService.executeWithOptions({ summary: `create endpoint service ${serviceName} (none of that name existed)` }, [{ ...svcArgs, fresh: true }])
+          : forward.ensureEndpointService.executeWithOptions({ summary: `find or create endpoint service ${serviceName}` }, [svcArgs]),
+      ),
+      {
+        what: `endpoint service ${serviceName}`,
+        t,
+        look: () => look.findPortService.executeWithOptions({ summary: `look for endpoint service ${serviceName}` }, [svcArgs]),
+        again: () => forward.ensureEndpointService.executeWithOptions({ summary: `find or create endpoint service ${serviceName}` }, [svcArgs]),
+        onDoubt: (until) => (mine.doubtUntil = until ?? mine.doubtUntil),
+      },
+    );
     const serviceCreated = !baseline.serviceIds.includes(svc.serviceId);
     if (serviceCreated) mine.serviceIds.push(svc.serviceId);
     progress.service(svc.serviceId, svc.status);
     if (svc.status !== 'available' && waitInActivity) {
       progress.phase('waiting-service');
-      const s = await awaitSettled({ resource: 'service', credentials: input.instanceCredentials, id: svc.serviceId, kind: 'service-available', until: ['available', 'failed', 'gone', 'deleting'], what: `endpoint service ${serviceName} available` });
+      const s = await awaitSettled(
+        { resource: 'service', credentials: input.instanceCredentials, id: svc.serviceId, kind: 'service-available', until: ['available', 'failed', 'gone', 'deleting'], what: `endpoint service ${serviceName} available` },
+        svc.createdAtMs,
+      );
       progress.service(svc.serviceId, s.status, true);
       if (s.status !== 'available') throw serviceFailed(svc.serviceId, s);
     } else if (svc.status !== 'available') {
@@ -112,16 +126,23 @@ export async function provisionPortEndpoint(raw: unknown): Promise<PortResult> {
       subnetId: input.clientSubnetId,
     };
     let doubted = false;
-    const ep: EndpointView = await settleInDoubt(await tracked('endpoint', () => forward.ensureEndpoint.executeWithOptions({ summary: `find or create endpoint for ${serviceName}` }, [epArgs])), {
-      what: `endpoint for ${serviceName}`,
-      t,
-      look: () => look.findPortEndpoint.executeWithOptions({ summary: `look for the endpoint for ${serviceName}` }, [epArgs]),
-      again: () => forward.ensureEndpoint.executeWithOptions({ summary: `find or create endpoint for ${serviceName}` }, [epArgs]),
-      onDoubt: (until) => {
-        if (until !== null) doubted = true;
-        mine.doubtUntil = until ?? mine.doubtUntil;
+    const ep: EndpointView = await settleInDoubt(
+      await tracked('endpoint', () =>
+        fresh && serviceCreated
+          ? forward.ensureEndpoint.executeWithOptions({ summary: `create endpoint for ${serviceName} (the service is this run's own)` }, [{ ...epArgs, fresh: true }])
+          : forward.ensureEndpoint.executeWithOptions({ summary: `find or create endpoint for ${serviceName}` }, [epArgs]),
+      ),
+      {
+        what: `endpoint for ${serviceName}`,
+        t,
+        look: () => look.findPortEndpoint.executeWithOptions({ summary: `look for the endpoint for ${serviceName}` }, [epArgs]),
+        again: () => forward.ensureEndpoint.executeWithOptions({ summary: `find or create endpoint for ${serviceName}` }, [epArgs]),
+        onDoubt: (until) => {
+          if (until !== null) doubted = true;
+          mine.doubtUntil = until ?? mine.doubtUntil;
+        },
       },
-    });
+    );
     const baselineEndpointIds = baseline.endpoints.map((e) => e.endpointId);
     const endpointCreated = !baselineEndpointIds.includes(ep.endpointId);
     if (endpointCreated) mine.endpointIds.push(ep.endpointId);
@@ -132,14 +153,17 @@ export async function provisionPortEndpoint(raw: unknown): Promise<PortResult> {
       progress.phase('waiting-endpoint');
       let acceptSent = false;
       for (;;) {
-        const s = await awaitSettled({
-          resource: 'endpoint',
-          credentials: input.clientCredentials,
-          id: ep.endpointId,
-          kind: acceptSent ? 'endpoint-accepted' : 'endpoint-settled',
-          until: ['accepted', ...(acceptSent ? [] : ['pendingAcceptance']), 'rejected', 'failed', 'gone', 'deleting'],
-          what: `endpoint ${ep.endpointId} accepted`,
-        });
+        const s = await awaitSettled(
+          {
+            resource: 'endpoint',
+            credentials: input.clientCredentials,
+            id: ep.endpointId,
+            kind: acceptSent ? 'endpoint-accepted' : 'endpoint-settled',
+            until: ['accepted', ...(acceptSent ? [] : ['pendingAcceptance']), 'rejected', 'failed', 'gone', 'deleting'],
+            what: `endpoint ${ep.endpointId} accepted`,
+          },
+          acceptSent ? undefined : ep.createdAtMs,
+        );
         progress.endpoint(ep.endpointId, s.status, s.ip, true);
         if (s.status === 'accepted' && s.ip) {
           endpointIp = s.ip;
@@ -244,9 +268,13 @@ export async function provisionPortEndpoint(raw: unknown): Promise<PortResult> {
     });
   }
 
-  /** One wait, one activity: it looks on the settle-aware schedule until a status of `until` (or its deadline). */
-  function awaitSettled(a: Omit<AwaitSettledArgs, 'since' | 'schedule'>) {
-    return wait.awaitSettled.executeWithOptions({ summary: `wait: ${a.what}` }, [{ ...a, since: Date.now(), schedule }]);
+  /**
+   * One wait, one activity: it looks on the settle-aware schedule until a status of `until` (or its deadline).
+   * Counted from `createdAtMs` when this run's create gave it (settle times learned from the create, not from
+   * when the workflow got round to the wait), else from now.
+   */
+  function awaitSettled(a: Omit<AwaitSettledArgs, 'since' | 'schedule'>, createdAtMs?: number) {
+    return wait.awaitSettled.executeWithOptions({ summary: `wait: ${a.what}` }, [{ ...a, since: createdAtMs ?? Date.now(), schedule }]);
   }
 
   function serviceFailed(id: string, s: ServiceStatus): ApplicationFailure {

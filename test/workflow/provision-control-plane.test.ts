@@ -67,6 +67,29 @@ describe('provisionCrossVpcAccess (control plane, no Kafka)', () => {
       // Advertised IPs = the endpoint IP of the same port (by port id).
       for (const p of first.ports) expect(r1.advertised[p.listenerIp]).toBe(p.endpointIp);
       const before = await callCounts(suite);
+      // The calls of one default provisioning (3 ports, one account), by operation, from the sandbox's call log
+      // (docs/decisions/api-calls.md). Pinned, so that a call more is a decision, not an accident. The status
+      // looks of the waits depend on timing: at least one per resource.
+      const { 'vpcep.getEndpointService': serviceLooks, 'vpcep.getEndpoint': endpointLooks, ...fixed } = Object.fromEntries(
+        Object.keys(before)
+          .filter((op) => !op.startsWith('iam.'))
+          .map((op) => [op, count(before, op)]),
+      );
+      expect(fixed).toEqual({
+        'dms.getInstance': 3, // the baseline; before and after the modify
+        'dms.modifyCrossVpc': 1,
+        'vpc.getSubnet': 1, // names the client VPC as its own: no getVpc
+        'vpc.listSecurityGroupRules': 2, // the baseline; find before create
+        'vpc.createSecurityGroupRule': 1,
+        'vpc.listFirewalls': 2, // the baseline; the ACL step
+        'vpcep.getQuotas': 1, // both quotas of the one account in one call
+        'vpcep.listEndpointServices': 3, // the baseline, per port; the creates skip their look (nothing of that name)
+        'vpcep.createEndpointService': 3,
+        'vpcep.createEndpoint': 3,
+        'vpcep.listEndpoints': 3, // one endpoint per port (the reconcile)
+      });
+      expect(serviceLooks).toBeGreaterThanOrEqual(3);
+      expect(endpointLooks).toBeGreaterThanOrEqual(3);
 
       const second = await provision(suite, tq, defaultRequest(suite, { verify: NO_VERIFY }));
       expect(second.runId).not.toBe(first.runId);

@@ -2,7 +2,8 @@
  * Waiting follows the cloud (docs/decisions/waiting.md): once a worker has seen how long a kind of resource
  * takes to settle, the next one settling at that time is noticed within one step (1 % of the settle time, at
  * least 250 ms) — judged by the sandbox: the moment it set the resource's status (its `updatedAt`) against its
- * call log's first GET of that resource after it. Each wait is one activity: a port's history stays small.
+ * call log's first GET of that resource after it. Each wait is one activity: a port's history stays small. In a
+ * steady cloud a wait looks first where the last ones settled: one or two looks per resource.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultScenario } from '../../src/sandbox/scenario/default-scenario.js';
@@ -64,6 +65,18 @@ describe('waiting for a resource to settle', () => {
       await saveHistory(child, 'await-settled-child');
       expect(events.filter((e) => e.timerStartedEventAttributes).length, 'durable timers in a port').toBe(0);
       expect(events.length).toBeLessThanOrEqual(60);
+
+      // A steady cloud (the brackets seen overlap, at most two steps wide): the next waits look first where
+      // the last ones settled — one or two looks per resource, still within the bound.
+      await resetSandbox(suite);
+      const third = await provision(suite, tq, defaultRequest(suite, { verify: { enabled: false }, timeouts: TIMEOUTS }));
+      expect(third.error?.type).toBe('Unverified');
+      const steady = await lateness(suite);
+      for (const r of steady) expect(r.lateMs, `${r.id} noticed ${r.lateMs} ms after it settled (steady)`).toBeLessThanOrEqual(BOUND_MS);
+      const looks = (await admin<{ calls: Call[] }>(suite, 'GET', '/admin/calls?limit=5000')).calls.filter((c) => c.operation === 'vpcep.getEndpointService' || c.operation === 'vpcep.getEndpoint');
+      expect(looks.length, 'status looks of 6 resources').toBeLessThanOrEqual(6 * 2);
+      // Replay fixture of a port whose creates skipped their find (patched 'fresh-creates').
+      await saveHistory(suite.env.client.workflow.getHandle(portWorkflowId(handle.workflowId, third.ports[0]?.portId ?? '')), 'fresh-creates-child');
     });
   });
 });

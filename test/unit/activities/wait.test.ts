@@ -9,7 +9,7 @@ import { createAwaitActivities } from '../../../activities/await-settled.js';
 import { resolveClients } from '../../../activities/clients.js';
 import { SettleEstimates } from '../../../activities/settle-estimates.js';
 import type { AwaitSettledArgs } from '../../../activities/types.js';
-import { nextLookAt, stepFor, windowFrom, type WaitPlan } from '../../../activities/wait-schedule.js';
+import { nextLookAt, PROBE_EVERY, stepFor, windowFrom, type WaitPlan } from '../../../activities/wait-schedule.js';
 import { ErrorTypes } from '../../../workflows/errors.js';
 import { activityEnv, FakeCloud, runIn, serverError } from './fake-cloud.js';
 
@@ -46,6 +46,37 @@ describe('the schedule of looks', () => {
     expect(late[1]! - late[0]!).toBe(20_000);
   });
 
+  it('a steady cloud: one look where the recent ones had settled, then one every step; a probing wait also looks before', () => {
+    const w = { fromMs: 59_400, toMs: 60_600, stepMs: 600, settledByMs: 60_000 };
+    const plan: WaitPlan = { ...cold, window: w };
+    expect(looks(plan, 62_000)).toEqual([60_000, 60_600, 61_200, 61_800]);
+    // The usual settle costs one look; one later than seen is noticed within one step.
+    for (const settle of [59_000, 60_000]) expect(noticedAt(plan, settle)).toBe(60_000);
+    for (const settle of [60_001, 60_900, 61_500]) expect((noticedAt(plan, settle) ?? Infinity) - settle).toBeLessThanOrEqual(600);
+    // Far past it, the gaps grow again up to maxPollMs.
+    const late = looks(plan).filter((x) => x > 120_000);
+    expect(late[1]! - late[0]!).toBe(20_000);
+    // A probe: at half of it (a resource much faster than usual) and one step before (a little faster), then on.
+    const probing: WaitPlan = { ...cold, window: { ...w, probe: true } };
+    expect(looks(probing, 61_000)).toEqual([30_000, 59_400, 60_000, 60_600]);
+    expect(noticedAt(probing, 59_000)).toBe(59_400);
+  });
+
+  it('one wait in PROBE_EVERY probes; the estimate follows a cloud that got faster through the probes', () => {
+    const estimates = new SettleEstimates();
+    const probes = Array.from({ length: 2 * PROBE_EVERY }, () => estimates.begin('k')).filter(Boolean).length;
+    expect(probes).toBe(2);
+    expect(estimates.begin('other')).toBe(false); // counted per kind
+    // A steady 60 s; then the cloud settles in 59.3 s: a probe one step before (59.4 s) finds it settled. The
+    // brackets no longer overlap, so the next waits sweep the window again (a look every step from before 59.4 s).
+    estimates.record('k', { pendingAtMs: 59_700, settledAtMs: 60_000 });
+    expect(estimates.window('k')?.settledByMs).toBe(60_000);
+    estimates.record('k', { pendingAtMs: 30_000, settledAtMs: 59_400 });
+    const w = estimates.window('k');
+    expect(w?.settledByMs).toBeUndefined();
+    expect(w?.fromMs).toBeLessThan(59_400);
+  });
+
   it('never looks after the deadline: the last look is at the deadline, then none', () => {
     const plan: WaitPlan = { ...cold, deadlineMs: 30_000 };
     const l = looks(plan);
@@ -63,7 +94,8 @@ describe('the schedule of looks', () => {
       { pendingAtMs: 58_100, settledAtMs: 61_500 },
       { pendingAtMs: 59_700, settledAtMs: 60_300 },
     ]);
-    expect(steady).toEqual({ fromMs: 59_700 - 598, toMs: 60_300 + 598, stepMs: 598 }); // step: 1 % of the median midpoint (59.8 s)
+    // step: 1 % of the median midpoint (59.8 s); precise (at most two steps wide): where they had all settled
+    expect(steady).toEqual({ fromMs: 59_700 - 598, toMs: 60_300 + 598, stepMs: 598, settledByMs: 60_300 });
     // Only one coarse bracket: the whole bracket, in at most ten looks.
     expect(windowFrom([{ pendingAtMs: 40_000, settledAtMs: 60_000 }])).toEqual({ fromMs: 38_000, toMs: 62_000, stepMs: 2_000 });
     // A settle time that varies (brackets that do not overlap): the spread of the precise midpoints.
@@ -119,13 +151,14 @@ describe('the wait activity', () => {
   it('a resource settling at a known time is noticed within one step once the worker has seen that time', async () => {
     const estimates = new SettleEstimates();
     estimates.record('service-available', { pendingAtMs: 1_490, settledAtMs: 1_510 });
-    expect(estimates.window('service-available')).toEqual({ fromMs: 1_240, toMs: 1_760, stepMs: 250 });
+    expect(estimates.window('service-available')).toEqual({ fromMs: 1_240, toMs: 1_760, stepMs: 250, settledByMs: 1_510 });
     const { cloud, acts, args } = setUp(1_500, estimates);
     const r = await runIn(activityEnv({ startToCloseTimeoutMs: 10_000 }).env, acts.awaitSettled, args());
     expect(r.status).toBe('available');
     expect(r.waitedMs - 1_500).toBeLessThanOrEqual(250 + 100); // one step, plus scheduling slack
-    // Looks: 1240, 1490, (1740) — no early look this close in: two or three, where the cold schedule takes five.
-    expect(cloud.count('vpcep.getEndpointService')).toBeLessThanOrEqual(3);
+    // Steady: the first look where it settled before (1510 ms), then every step — one or two, where the cold
+    // schedule takes five.
+    expect(cloud.count('vpcep.getEndpointService')).toBeLessThanOrEqual(2);
   });
 
   it('a retried attempt resumes from the heartbeat details: no look before the schedule says so, looks counted on', async () => {
