@@ -117,6 +117,51 @@ export function createDnsActivities(clients: Clients) {
       });
     },
 
+    /**
+     * Binds our zone to the client VPC again (`associaterouter`): the heal of a zone unbound from its VPC. Done
+     * when the VPC is among the zone's routers already (a late commit of an earlier attempt included); the other
+     * VPCs bound to it are left as they are (we did not bind them). Returns the VPC's router status on the zone.
+     */
+    async bindClientZone(args: ZoneArgs & { zoneId: string }): Promise<{ status: string }> {
+      const c = clients.of(args.clientCredentials);
+      return cloudCall(async (scope) => {
+        const dns = dnsOf(c);
+        const routerOf = (z: DnsZone) => z.routers.find((r) => r.router_id === args.clientVpcId);
+        const before = routerOf(await dns.getZone(args.zoneId, scope.read()));
+        if (before) return { status: before.status ?? 'ACTIVE' };
+        try {
+          const r = await scope.mutate('associateRouter', (o) => dns.associateRouter(args.zoneId, { router_id: args.clientVpcId }, o));
+          return { status: r.status ?? 'PENDING_CREATE' };
+        } catch (err) {
+          const after = routerOf(await dns.getZone(args.zoneId, scope.read()));
+          if (after) return { status: after.status ?? 'ACTIVE' };
+          if (isConflict(err)) {
+            throw ApplicationFailure.create({
+              type: ErrorTypes.ResourceConflict,
+              nonRetryable: true,
+              message: `VPC ${args.clientVpcId} has another private zone ${zoneFqdn(args.zone)} meanwhile; our zone ${args.zoneId} cannot be bound to it again`,
+            });
+          }
+          throw err;
+        }
+      });
+    },
+
+    /** The client VPC's router status on the zone: `unbound` when not among its routers, `gone` when the zone is. */
+    async getZoneRouterStatus(args: { clientCredentials: CredentialSetName; zoneId: string; clientVpcId: string }): Promise<{ status: string }> {
+      const c = clients.of(args.clientCredentials);
+      return cloudCall(async (scope) => {
+        try {
+          const z = await dnsOf(c).getZone(args.zoneId, scope.read());
+          const r = z.routers.find((x) => x.router_id === args.clientVpcId);
+          return { status: r ? (r.status ?? 'ACTIVE') : 'unbound' };
+        } catch (err) {
+          if (isNotFound(err)) return { status: 'gone' };
+          throw err;
+        }
+      });
+    },
+
     /** The zone's status (`gone` when deleted). */
     async getZoneStatus(args: { clientCredentials: CredentialSetName; zoneId: string }): Promise<{ status: string }> {
       const c = clients.of(args.clientCredentials);

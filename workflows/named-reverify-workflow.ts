@@ -4,11 +4,12 @@
  *
  *  - drift: the VPC's zone missing or no longer bound to the VPC, a broker record missing or pointing elsewhere
  *    than that VPC's endpoint of the broker's port, a broker not advertising its name, an endpoint missing;
- *  - heal (`heal: true`): records are rewritten (reconciled) — a missing zone is created and bound again;
+ *  - heal (`heal: true`): records are rewritten (reconciled) — a missing zone is created and bound again, a zone
+ *    unbound from the VPC is bound to it again (associaterouter; other VPCs bound to it meanwhile are left);
  *    listeners and endpoints are not healed here (a provisioning run of the VPC does that);
  *  - then the produce/consume check from the VPC (its verify worker), unless drift remains.
  */
-import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, patched, workflowInfo } from '@temporalio/workflow';
 import { z } from 'zod';
 import { brokerNames, DEFAULT_ACCESS_ZONE, namedBootstrap, zoneNameSchema } from './broker-names.js';
 import { ErrorTypes } from './errors.js';
@@ -20,6 +21,12 @@ import { pollUntil } from './poll.js';
 import { otcProxies, verifyProxy } from './proxies.js';
 import { errorMessage } from './saga.js';
 import { vpcVerifyTaskQueue } from './task-queues.js';
+
+/**
+ * Patch id: a zone unbound from its VPC is healed by binding it again (and its records are checked); runs begun
+ * before only reported it.
+ */
+export const HEAL_ZONE_UNBOUND_PATCH = 'named-heal-zone-unbound';
 
 export const NamedReverifyInputSchema = z
   .object({
@@ -69,29 +76,50 @@ export async function reverifyNamedClientVpc(raw: unknown): Promise<NamedReverif
   }
 
   const zoneArgs = { clientCredentials, instanceId, clientVpcId, zone };
+  const checkRecords = async (id: string) => {
+    const rec = await look.readZoneRecords.executeWithOptions({ summary: `records of zone ${id}` }, [{ clientCredentials, zoneId: id }]);
+    for (const w of want) {
+      const r = rec.records.find((x) => x.name === w.name);
+      if (!r) drift.push({ kind: 'record-missing', what: `${w.name} has no A record in zone ${id}` });
+      else if (r.ips.length !== 1 || r.ips[0] !== w.ip) drift.push({ kind: 'record-changed', what: `${w.name} → ${r.ips.join(', ')}, not ${w.ip}` });
+    }
+  };
   let z0 = await look.findClientZone.executeWithOptions({ summary: `find the private zone ${zone} of VPC ${clientVpcId}` }, [zoneArgs]);
   let zoneId = z0?.zoneId ?? null;
+  /** Our zone for this VPC, still there but no longer bound to it (healed by binding it again). */
+  let unboundZoneId: string | undefined;
   if (!z0) {
     // Not bound (any more) to this VPC: is our zone still there, bound elsewhere? Then it is "unbound".
     const all = await look.discoverAccessZones.executeWithOptions({ summary: 'our zones' }, [{ instanceId, credentialSets: [clientCredentials], optional: [] }]);
     const unbound = all.zones.find((x) => x.forVpc === clientVpcId && !x.vpcIds.includes(clientVpcId));
-    drift.push(unbound ? { kind: 'zone-unbound', what: `zone ${unbound.zoneId} is not bound to VPC ${clientVpcId}` } : { kind: 'zone-missing', what: `no private zone ${zone} of this access on VPC ${clientVpcId}` });
-  } else {
-    const rec = await look.readZoneRecords.executeWithOptions({ summary: `records of zone ${z0.zoneId}` }, [{ clientCredentials, zoneId: z0.zoneId }]);
-    for (const w of want) {
-      const r = rec.records.find((x) => x.name === w.name);
-      if (!r) drift.push({ kind: 'record-missing', what: `${w.name} has no A record in zone ${z0.zoneId}` });
-      else if (r.ips.length !== 1 || r.ips[0] !== w.ip) drift.push({ kind: 'record-changed', what: `${w.name} → ${r.ips.join(', ')}, not ${w.ip}` });
-    }
-  }
+    if (unbound) {
+      const elsewhere = unbound.vpcIds.length > 0 ? ` (bound to ${unbound.vpcIds.join(', ')})` : '';
+      drift.push({ kind: 'zone-unbound', what: `zone ${unbound.zoneId} is not bound to VPC ${clientVpcId}${elsewhere}` });
+      if (patched(HEAL_ZONE_UNBOUND_PATCH)) {
+        unboundZoneId = unbound.zoneId;
+        zoneId = unbound.zoneId;
+        await checkRecords(unbound.zoneId);
+      }
+    } else drift.push({ kind: 'zone-missing', what: `no private zone ${zone} of this access on VPC ${clientVpcId}` });
+  } else await checkRecords(z0.zoneId);
 
-  const fixable = drift.filter((d) => ['zone-missing', 'record-missing', 'record-changed'].includes(d.kind));
+  const fixable = drift.filter((d) => ['zone-missing', 'record-missing', 'record-changed', ...(unboundZoneId ? ['zone-unbound'] : [])].includes(d.kind));
   if (input.heal && fixable.length > 0 && fixable.length === drift.length) {
     const locks = createLockClient();
     const held = await locks.acquire(instanceLockKey(instanceId), 'heal', { mode: 'wait', waitMs: t.lockWaitMs });
     if (!held.granted) throw ApplicationFailure.create({ type: ErrorTypes.AccessBusy, nonRetryable: true, message: `instance ${instanceId} is busy; nothing was healed` });
     try {
-      if (!z0) {
+      if (unboundZoneId) {
+        const bind = { ...zoneArgs, zoneId: unboundZoneId };
+        await forward.bindClientZone.executeWithOptions({ summary: `bind the private zone ${unboundZoneId} to VPC ${clientVpcId} again` }, [bind]);
+        await pollUntil({
+          what: 'zone bound to the VPC',
+          schedule: t,
+          check: () => look.getZoneRouterStatus.executeWithOptions({ summary: 'router status on the zone' }, [{ clientCredentials, zoneId: unboundZoneId ?? '', clientVpcId }]),
+          evaluate: (s) => (s.status === 'ACTIVE' ? { done: true, value: s } : { done: false }),
+        });
+        healed.push(`bound the private zone ${unboundZoneId} to VPC ${clientVpcId} again`);
+      } else if (!z0) {
         z0 = await settleInDoubt(await forward.ensureClientZone.executeWithOptions({ summary: `create the private zone ${zone} bound to VPC ${clientVpcId} again` }, [zoneArgs]), {
           what: 'private zone',
           t,

@@ -112,8 +112,24 @@ export function shouldWait(a: WaitArgs, waitsByDefault: boolean): boolean {
 }
 
 /** Flag schemas reused by several commands. */
+/** status / watch / cancel / approve of a named access: the run of one client VPC instead of the instance's. */
+export const CLIENT_VPC_RUN_FLAG: FlagSpecs = {
+  'client-vpc-id': { type: 'string', value: 'ID', description: "named access: that client VPC's run (workflow crossvpc-<instance-id>-vpc-<ID>)" },
+};
+
+/** status / watch of a named access: the removal run of the client VPC (`…-vpc-<ID>-remove`). */
+export const REMOVAL_FLAG: FlagSpecs = {
+  removal: { type: 'boolean', description: "with --client-vpc-id: that VPC's removal run (crossvpc remove-client) instead" },
+};
+
+/** `--removal` names the removal of one client VPC: it needs `--client-vpc-id`. */
+export function removalNeedsVpc(v: { removal?: boolean | undefined; 'client-vpc-id'?: string | undefined }, ctx: z.RefinementCtx): void {
+  if (v.removal && !v['client-vpc-id']) ctx.addIssue({ code: 'custom', path: ['removal'], message: '--removal needs --client-vpc-id (the VPC whose removal to show)' });
+}
+
 export const flag = {
   instanceId: z.string({ error: '--instance-id is required' }).min(1, '--instance-id must not be empty'),
+  clientVpcId: z.string().min(1, '--client-vpc-id must not be empty').optional(),
   address: z.string().min(1, '--address must not be empty').optional(),
   namespace: z.string().min(1, '--namespace must not be empty').optional(),
   identity: z

@@ -33,6 +33,7 @@ import {
   type TeardownResult,
 } from '../../workflows/ops-input.js';
 import { CrossVpcInstanceId, CrossVpcPhase } from '../../workflows/search-attributes.js';
+import type { Leftover } from '../../workflows/definitions.js';
 import { ErrorTypes } from '../../workflows/errors.js';
 import { PLAN_WORKFLOW_TYPE, planWorkflowId, type AccessPlan } from '../../workflows/plan.js';
 import { awaitAccessOutcome, NAMED_CLIENT_VPC_WORKFLOW_TYPE, REMOVE_CLIENT_WORKFLOW_TYPE, startOrJoinAccess, temporalEnv, type ProvisionOutcome } from '../temporal/access-client.js';
@@ -85,9 +86,29 @@ export interface FromClientOptions {
   taskQueue: string;
 }
 
+/** Which access run: the instance's (IP mode, default) or, with `clientVpcId`, that client VPC's of a named access. */
+export interface AccessTarget {
+  clientVpcId?: string;
+}
+
+/** Temporal's view of the removal of one client VPC from a named access, and its outcome once closed. */
+export interface RemovalStatus {
+  instanceId: string;
+  clientVpcId: string;
+  workflowId: string;
+  runId: string;
+  workflowStatus: WorkflowExecutionStatusName;
+  startTime: string;
+  closeTime: string | null;
+  /** Set once the run has closed: `removed` (everything found is gone) or `incomplete` (leftovers named). */
+  outcome?: { status: 'removed' | 'incomplete'; removed: RemoveClientResult['removed']; alreadyClean: boolean; leftovers: Leftover[]; error?: { type: string; message: string } };
+}
+
 /** Temporal's view of a run plus the access's own progress. */
 export interface AccessStatus {
   instanceId: string;
+  /** Named access: the client VPC whose run this is. */
+  clientVpcId?: string;
   workflowId: string;
   runId: string;
   /** RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, TIMED_OUT, … */
@@ -272,15 +293,18 @@ export class CrossVpcClient {
     }
   }
 
-  /** Status of the access: Temporal's run status plus progress (running) or outcome (closed). */
-  async describeAccess(instanceId: string): Promise<AccessStatus> {
-    const id = this.instanceId(instanceId);
-    const workflowId = accessWorkflowId(id);
+  /**
+   * Status of the access: Temporal's run status plus progress (running) or outcome (closed). With `clientVpcId`:
+   * the named access's run of that client VPC (`crossvpc-<instanceId>-vpc-<clientVpcId>`).
+   */
+  async describeAccess(instanceId: string, target: AccessTarget = {}): Promise<AccessStatus> {
+    const { id, workflowId } = this.accessRun(instanceId, target);
     const handle = this.temporal.workflow.getHandle(workflowId);
     try {
       const d = await handle.describe();
       const base = {
         instanceId: id,
+        ...(target.clientVpcId ? { clientVpcId: target.clientVpcId } : {}),
         workflowId,
         runId: d.runId,
         workflowStatus: d.status.name,
@@ -306,8 +330,8 @@ export class CrossVpcClient {
   }
 
   /** The `progress` query of a running (or closed, with a worker up) access. */
-  async getProgress(instanceId: string): Promise<AccessProgress> {
-    const workflowId = accessWorkflowId(this.instanceId(instanceId));
+  async getProgress(instanceId: string, target: AccessTarget = {}): Promise<AccessProgress> {
+    const { workflowId } = this.accessRun(instanceId, target);
     try {
       return await this.temporal.workflow.getHandle(workflowId).query(progressQuery);
     } catch (err) {
@@ -316,8 +340,8 @@ export class CrossVpcClient {
   }
 
   /** Waits until the access's current run closes and returns its outcome (verified, rolled_back, failed). */
-  async waitForOutcome(instanceId: string): Promise<ProvisionOutcome> {
-    const workflowId = accessWorkflowId(this.instanceId(instanceId));
+  async waitForOutcome(instanceId: string, target: AccessTarget = {}): Promise<ProvisionOutcome> {
+    const { workflowId } = this.accessRun(instanceId, target);
     try {
       const d = await this.temporal.workflow.getHandle(workflowId).describe();
       return await awaitAccessOutcome(this.temporal.workflow.getHandle(workflowId, d.runId), d.runId);
@@ -330,9 +354,8 @@ export class CrossVpcClient {
    * Polls the `progress` query every `intervalMs` until the run closes, calling `onUpdate` for every
    * change (and once with the final progress); resolves with the outcome.
    */
-  async followProgress(instanceId: string, onUpdate: (progress: AccessProgress) => void, options: FollowOptions = {}): Promise<ProvisionOutcome> {
-    const id = this.instanceId(instanceId);
-    const workflowId = accessWorkflowId(id);
+  async followProgress(instanceId: string, onUpdate: (progress: AccessProgress) => void, options: FollowOptions & AccessTarget = {}): Promise<ProvisionOutcome> {
+    const { id, workflowId } = this.accessRun(instanceId, options);
     const intervalMs = options.intervalMs ?? 1_000;
     let runId: string;
     try {
@@ -383,9 +406,9 @@ export class CrossVpcClient {
   }
 
   /** Releases the approval gate (sends `approve`). Fails with NotRunning when the run has closed. */
-  async approve(instanceId: string): Promise<ApproveResult> {
+  async approve(instanceId: string, target: AccessTarget = {}): Promise<ApproveResult> {
     const id = this.instanceId(instanceId);
-    const status = await this.describeAccess(id);
+    const status = await this.describeAccess(id, target);
     if (status.workflowStatus !== 'RUNNING') {
       throw new CrossVpcError('NotRunning', `access ${status.workflowId} is not running (${status.workflowStatus}, ${status.progress.phase}): nothing to approve`, {
         field: 'instanceId',
@@ -405,9 +428,9 @@ export class CrossVpcClient {
    * Requests cancellation of a running access: it undoes what it created (rollback). With `wait`,
    * resolves with the outcome (normally `rolled_back`).
    */
-  async cancel(instanceId: string, options: { wait?: boolean } = {}): Promise<{ instanceId: string; workflowId: string; runId: string; outcome?: ProvisionOutcome }> {
+  async cancel(instanceId: string, options: { wait?: boolean } & AccessTarget = {}): Promise<{ instanceId: string; workflowId: string; runId: string; outcome?: ProvisionOutcome }> {
     const id = this.instanceId(instanceId);
-    const status = await this.describeAccess(id);
+    const status = await this.describeAccess(id, options);
     if (status.workflowStatus !== 'RUNNING') {
       throw new CrossVpcError('NotRunning', `access ${status.workflowId} is not running (${status.workflowStatus}, ${status.progress.phase}): nothing to cancel`, {
         field: 'instanceId',
@@ -441,6 +464,55 @@ export class CrossVpcClient {
     const workflowId = namedAccessWorkflowId(input.instanceId, input.clientVpcId);
     const r = await this.runOnce<NamedAccessResult>(NAMED_CLIENT_VPC_WORKFLOW_TYPE, workflowId, input.instanceId, input, options, `Named access to Kafka ${input.instanceId} from VPC ${input.clientVpcId}`);
     return { ...r, instanceId: input.instanceId, clientVpcId: input.clientVpcId };
+  }
+
+  /**
+   * Named access: the latest removal run of one client VPC (`crossvpc-<instanceId>-vpc-<clientVpcId>-remove`) —
+   * Temporal's run status and, once closed (or after waiting with `wait`), what it removed or left behind.
+   */
+  async describeRemoval(instanceId: string, clientVpcId: string, options: { wait?: boolean } = {}): Promise<RemovalStatus> {
+    const id = this.instanceId(instanceId);
+    const vpc = validate(InstanceIdSchema, clientVpcId, 'client VPC id');
+    const workflowId = removeClientWorkflowId(id, vpc);
+    try {
+      let d = await this.temporal.workflow.getHandle(workflowId).describe();
+      const handle = this.temporal.workflow.getHandle(workflowId, d.runId);
+      const outcome = async (): Promise<RemovalStatus['outcome']> => {
+        try {
+          const result = (await handle.result()) as RemoveClientResult;
+          return { status: 'removed', removed: result.removed, alreadyClean: result.alreadyClean, leftovers: [] };
+        } catch (err) {
+          if (!(err instanceof WorkflowFailedError)) throw err;
+          const cause = err.cause;
+          const type = cause instanceof ApplicationFailure ? (cause.type ?? 'Error') : (cause?.name ?? 'Error');
+          const details = (cause instanceof ApplicationFailure ? cause.details?.[0] : undefined) as { leftovers?: Leftover[]; removed?: RemoveClientResult['removed'] } | undefined;
+          return {
+            status: 'incomplete',
+            removed: details?.removed ?? { zones: [], endpoints: [] },
+            alreadyClean: false,
+            leftovers: details?.leftovers ?? [],
+            error: { type, message: cause?.message ?? err.message },
+          };
+        }
+      };
+      let closed: RemovalStatus['outcome'] | undefined;
+      if (d.status.name !== 'RUNNING' || options.wait) {
+        closed = await outcome();
+        d = await handle.describe();
+      }
+      return {
+        instanceId: id,
+        clientVpcId: vpc,
+        workflowId,
+        runId: d.runId,
+        workflowStatus: d.status.name,
+        startTime: d.startTime.toISOString(),
+        closeTime: d.closeTime ? d.closeTime.toISOString() : null,
+        ...(closed ? { outcome: closed } : {}),
+      };
+    } catch (err) {
+      throw this.err(err, `removal ${workflowId}`, 'check the instance and client VPC ids, or start the removal with crossvpc remove-client');
+    }
   }
 
   /** Named access: removes one client VPC (its zone and endpoints; the other VPCs untouched). Idempotent. */
@@ -688,6 +760,13 @@ export class CrossVpcClient {
 
   private instanceId(raw: string): string {
     return validate(InstanceIdSchema, raw, 'instance id', 'instanceId');
+  }
+
+  /** The workflow id of an access run: the instance's (IP mode) or one client VPC's of a named access. */
+  private accessRun(instanceId: string, target: AccessTarget): { id: string; workflowId: string } {
+    const id = this.instanceId(instanceId);
+    if (target.clientVpcId === undefined) return { id, workflowId: accessWorkflowId(id) };
+    return { id, workflowId: namedAccessWorkflowId(id, validate(InstanceIdSchema, target.clientVpcId, 'client VPC id')) };
   }
 
   private err(err: unknown, what: string, notFoundHint?: string): CrossVpcError {

@@ -2,16 +2,25 @@
  * The paths the default scenario does not exercise, on real Kafka: a SASL_SSL (SCRAM-SHA-512) instance
  * whose subnet has a network ACL (so bytes flow only if the workflow inserted the ACL rules), verification
  * through a secret *reference* resolved by the verify worker, the approval gate, and a rollback that
- * removes exactly the ACL rules it inserted.
+ * removes exactly the ACL rules it inserted; and the instance as a named access, whose broker certificates
+ * name the advertised names (a client verifying hostnames works through the names).
  */
+import { readFileSync } from 'node:fs';
+import { checkServerIdentity, connect as tlsConnect, type PeerCertificate } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScenarioInput } from '../../src/sandbox/scenario/schema.js';
 import { defaultScenario } from '../../src/sandbox/scenario/default-scenario.js';
-import { awaitAccessOutcome } from '../../src/temporal/access-client.js';
+import { awaitAccessOutcome, startOrJoinClientVpc } from '../../src/temporal/access-client.js';
 import { createCrossVpcWorkers } from '../../worker/worker.js';
 import { approveSignal, progressQuery } from '../../workflows/definitions.js';
 import { uniqueTaskQueue } from '../support/temporal-env.js';
-import { admin, defaultRequest, FAST_TIMEOUTS, resetSandbox, resources, start, startSuite, type Suite } from './support.js';
+import { admin, defaultRequest, FAST_TIMEOUTS, namedRequest, resetSandbox, resources, start, startSuite, withVpcWorkers, type Suite } from './support.js';
+import { probeKafka } from '../../src/kafka/kafka-probe.js';
+import { withDnsServer } from '../../src/kafka/vpc-resolver.js';
+import { brokerName } from '../../workflows/broker-names.js';
+import { parseProvisionInput } from '../../workflows/input.js';
+import type { NamedAccessResult } from '../../workflows/named-access-workflow.js';
+import { TEARDOWN_WORKFLOW_TYPE, teardownWorkflowId, type TeardownResult } from '../../workflows/ops-input.js';
 
 const USER = { username: 'verify-user', password: 'verify-secret-1' };
 
@@ -154,4 +163,49 @@ describe('SASL_SSL instance behind a network ACL, approval gate', () => {
     expect(r.sgRules9011).toBe(0);
     for (const [listener, advertised] of Object.entries(r.advertised)) expect(advertised).toBe(listener);
   }, 180_000);
+
+  it('named access on the SASL_SSL instance: the certificates name the advertised broker names, so a client in the VPC verifies hostnames through the names', async () => {
+    await resetSandbox(suite);
+    const env = { CROSSVPC_SECRET_KAFKA_CLIENT_USERNAME: USER.username, CROSSVPC_SECRET_KAFKA_CLIENT_PASSWORD: USER.password, CROSSVPC_SECRET_KAFKA_CLIENT_CA_FILE: caPemPath };
+    const net = suite.sandbox.ready.clientNetworks.find((n) => n.account === 'A');
+    const inst = suite.sandbox.ready.instances[0];
+    if (!net || !inst) throw new Error('default scenario expected');
+    const names = inst.listeners.map((_, i) => brokerName(inst.instanceId, 'kafka.internal', i));
+    await withVpcWorkers(
+      suite,
+      async (tq) => {
+        const parsed = parseProvisionInput(namedRequest(suite, 'A', 0, { verify: saslVerify, timeouts }));
+        if (!parsed.ok) throw new Error(parsed.message);
+        const result = (await (await startOrJoinClientVpc(suite.env.client, tq, parsed.input)).result()) as NamedAccessResult;
+        expect(result).toMatchObject({ status: 'verified', switchedListeners: true });
+
+        // A client inside VPC A: bootstrap with the names through its resolver, hostname verification ON.
+        const caPem = readFileSync(caPemPath, 'utf8');
+        const strict = { protocol: 'SASL_SSL' as const, mechanism: 'SCRAM-SHA-512' as const, username: USER.username, password: USER.password, caPem, checkHostname: true };
+        const probe = await withDnsServer(net.dnsServer, () =>
+          probeKafka({ bootstrapServers: names.map((n) => `${n}:9011`), security: strict, topic: 'crossvpc-verify', timeoutMs: 30_000, expectBrokerHosts: names }),
+        );
+        expect(probe.consumed).toBe(true);
+        expect(probe.brokers.map((b) => b.host).sort()).toEqual([...names].sort());
+
+        // What the brokers present through the VPC's endpoint: the advertised names and no other name.
+        const endpointIp = result.records[names[0] ?? ''] ?? '';
+        const cert = await new Promise<PeerCertificate>((resolve, reject) => {
+          const socket = tlsConnect({ host: endpointIp, port: 9011, ca: caPem, servername: names[0] }, () => {
+            resolve(socket.getPeerCertificate());
+            socket.destroy();
+          });
+          socket.on('error', reject);
+        });
+        for (const n of names) expect(checkServerIdentity(n, cert)).toBeUndefined();
+        expect(checkServerIdentity(`b1.other.kafka.internal`, cert)).toBeInstanceOf(Error);
+      },
+      'named-sasl',
+      env,
+    );
+    await withSecretWorkers(async (tq) => {
+      const td = await suite.env.client.workflow.execute(TEARDOWN_WORKFLOW_TYPE, { taskQueue: tq, workflowId: teardownWorkflowId(inst.instanceId), args: [{ instanceId: inst.instanceId, timeouts }] });
+      expect((td as TeardownResult).restoredAdvertisedIps).toBe(true);
+    });
+  }, 240_000);
 });

@@ -310,7 +310,7 @@ describe('named access: one instance, many client VPCs', () => {
     });
   }, 240_000);
 
-  it('re-verification finds drift in the zone (a record changed, a record deleted, the zone deleted), heals it, and the names resolve to the endpoints again', async () => {
+  it('re-verification finds drift in the zone (a record changed, a record deleted, the zone deleted, the zone unbound from the VPC), heals it, and the names resolve to the endpoints again', async () => {
     await withVpcWorkers(suite, async (tq) => {
       const a = await addVpc(tq, 'A');
       expect(a.status).toBe('verified');
@@ -345,6 +345,26 @@ describe('named access: one instance, many client VPCs', () => {
       expect((await reverify(tq, false)).drift.map((d) => d.kind)).toEqual(['zone-missing']);
       expect(await reverify(tq, true)).toMatchObject({ health: 'healed', verified: true });
       expect(await resolveIn(net('A').dnsServer, n1)).toEqual([a.records[n1]]);
+
+      // The zone unbound from VPC A: someone binds it to VPC A2 and unbinds A (a zone keeps at least one VPC).
+      // Found as its own kind; the heal binds our zone to A again (same zone, same records) and leaves A2's
+      // binding, which we did not make, as found.
+      const [recreated] = zonesOf(await dump(), net('A').vpcId);
+      if (!recreated) throw new Error('no zone on VPC A');
+      await dns.associateRouter(recreated.id, { router_id: net('A', 1).vpcId });
+      await new Promise((r) => setTimeout(r, 400));
+      await dns.disassociateRouter(recreated.id, { router_id: net('A').vpcId });
+      await new Promise((r) => setTimeout(r, 400));
+      expect(await resolveIn(net('A').dnsServer, n1)).toBe('EREFUSED');
+      const unbound = await reverify(tq, false);
+      expect(unbound).toMatchObject({ health: 'drifted', verified: false });
+      expect(unbound.drift).toEqual([{ kind: 'zone-unbound', what: expect.stringContaining(recreated.id) as string }]);
+      expect(await reverify(tq, true)).toMatchObject({ health: 'healed', verified: true, healed: [expect.stringMatching(/bound the private zone .* again/) as string] });
+      const rebound = await dump();
+      expect(zonesOf(rebound, net('A').vpcId).map((z) => z.id)).toEqual([recreated.id]);
+      expect(zonesOf(rebound, net('A', 1).vpcId).map((z) => z.id)).toEqual([recreated.id]);
+      for (const n of [n1, n2]) expect(await resolveIn(net('A').dnsServer, n)).toEqual([a.records[n]]);
+      expect(await reverify(tq, false)).toMatchObject({ health: 'healthy', drift: [], verified: true });
 
       expect((await teardownAll(tq)).restoredAdvertisedIps).toBe(true);
       await expectClean();

@@ -231,8 +231,9 @@ export async function saveHistory(handle: Pick<WorkflowHandle, 'workflowId' | 'f
 /**
  * Main + verify workers, plus one verify worker per client VPC on `<taskQueue>-verify-<vpcId>` whose lookups go
  * to that VPC's resolver (the sandbox's `clientNetworks[].dnsServer`), as a worker inside that VPC would.
+ * `env`: the verify workers' secrets (`CROSSVPC_SECRET_<REF>_*`, for a SASL_SSL verification).
  */
-export async function withVpcWorkers<T>(suite: Suite, fn: (taskQueue: string) => Promise<T>, prefix = 'named'): Promise<T> {
+export async function withVpcWorkers<T>(suite: Suite, fn: (taskQueue: string) => Promise<T>, prefix = 'named', env?: Readonly<Record<string, string>>): Promise<T> {
   const { Worker } = await import('@temporalio/worker');
   const { createVerifyActivities } = await import('../../activities/index.js');
   const { vpcVerifyTaskQueue } = await import('../../workflows/task-queues.js');
@@ -244,7 +245,7 @@ export async function withVpcWorkers<T>(suite: Suite, fn: (taskQueue: string) =>
           Worker.create({
             connection: suite.env.nativeConnection,
             taskQueue: vpcVerifyTaskQueue(taskQueue, n.vpcId),
-            activities: createVerifyActivities({ dnsServer: n.dnsServer }),
+            activities: createVerifyActivities({ dnsServer: n.dnsServer, ...(env ? { env } : {}) }),
             shutdownGraceTime: '2s',
           }),
         ),
@@ -257,6 +258,7 @@ export async function withVpcWorkers<T>(suite: Suite, fn: (taskQueue: string) =>
       return run();
     },
     prefix,
+    env ? { verifyDeps: { env } } : {},
   );
 }
 

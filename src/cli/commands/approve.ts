@@ -1,10 +1,11 @@
 /**
- * `crossvpc approve --instance-id ID [--wait] [--json]`: releases the approval gate of an access started
+ * `crossvpc approve --instance-id ID [--client-vpc-id V] [--wait] [--json]`: releases the approval gate of an
+ * access (named access: of client VPC V's run) started
  * with `--approval-gate` (sends the `approve` signal). An approval sent before the gate is reached is kept.
  */
 import { z } from 'zod';
 import type { ProvisionOutcome } from '../../temporal/access-client.js';
-import { COMMON_FLAGS, CONNECTION_ENV, CONNECTION_FLAGS, INSTANCE_FLAG, connectOptions, flag } from '../args.js';
+import { CLIENT_VPC_RUN_FLAG, COMMON_FLAGS, CONNECTION_ENV, CONNECTION_FLAGS, INSTANCE_FLAG, connectOptions, flag } from '../args.js';
 import { ExitCode, exitCodeOfOutcome } from '../exit-codes.js';
 import { runCommand } from '../output.js';
 
@@ -15,12 +16,13 @@ const spec = {
   summary: `${summary}. Exit code: 0 approved (with --wait: verified), 5 the run has ended, 4 no such access; with --wait 3 rolled back, 1 failed.`,
   flags: {
     ...INSTANCE_FLAG,
+    ...CLIENT_VPC_RUN_FLAG,
     wait: { type: 'boolean', description: 'after approving, wait for the outcome (exit code of the outcome)' },
     ...CONNECTION_FLAGS,
     ...COMMON_FLAGS,
   },
   env: CONNECTION_ENV,
-  schema: z.object({ 'instance-id': flag.instanceId, wait: flag.bool, address: flag.address, identity: flag.identity, namespace: flag.namespace, json: flag.bool, help: flag.bool }).strict(),
+  schema: z.object({ 'instance-id': flag.instanceId, 'client-vpc-id': flag.clientVpcId, wait: flag.bool, address: flag.address, identity: flag.identity, namespace: flag.namespace, json: flag.bool, help: flag.bool }).strict(),
   notes: ['JSON: {ok, instanceId, workflowId, runId, wasAwaitingApproval, outcome?} (outcome with --wait: {status, bootstrapServers, ports[], error?})'],
 } as const;
 
@@ -54,12 +56,13 @@ export async function run(argv: string[]): Promise<number> {
   return runCommand(spec, argv, async ({ args, out, connect }) => {
     const client = await connect(connectOptions(args));
     const id = args['instance-id'];
-    const r = await client.approve(id);
+    const target = args['client-vpc-id'] ? { clientVpcId: args['client-vpc-id'] } : {};
+    const r = await client.approve(id, target);
     if (!args.wait) {
       out.result({ ok: true, ...r }, `approved ${r.workflowId}${r.wasAwaitingApproval ? '' : ' (not at the gate yet: the approval is kept for when it gets there)'}`);
       return ExitCode.Ok;
     }
-    const outcome = await client.waitForOutcome(id);
+    const outcome = await client.waitForOutcome(id, target);
     out.result({ ok: outcome.status === 'verified', ...r, outcome: outcomeBody(outcome) }, [`approved ${r.workflowId}`, outcomeText(outcome)]);
     return exitCodeOfOutcome(outcome);
   });

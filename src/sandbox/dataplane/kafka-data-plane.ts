@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { findKafkaLibs, projectRoot } from '../../devtools/tool-paths.js';
 import type { DataPlane, ForwardSpec, KafkaInstanceSpec } from '../data-plane.js';
 import { startKafkaCluster, startZooKeeper, type KafkaCluster, type KafkaMode, type ZooKeeperServer } from '../kafka/kafka-cluster.js';
-import { clientSubnetIps, ensureSandboxCa, issueBrokerKeystore, type SandboxCa } from '../kafka/tls.js';
+import { clientSubnetIps, ensureSandboxCa, issueBrokerKeystore, type BrokerKeystore, type SandboxCa } from '../kafka/tls.js';
 import { isHostname } from '../util/ip.js';
 import { assertLoopback, startTcpForwarder, type TcpForwarder } from './tcp-forwarder.js';
 
@@ -141,13 +141,19 @@ export function createKafkaDataPlane(options: KafkaDataPlaneOptions): KafkaDataP
   const launch = async (spec: KafkaInstanceSpec): Promise<KafkaCluster> => {
     for (const b of spec.brokers) assertLoopback(b.listenerIp, 'broker listener IP');
     const name = safeName(spec.instanceId);
-    let keystore;
+    let keystore: BrokerKeystore | undefined;
+    let reissueKeystore: ((dnsNames: string[]) => Promise<BrokerKeystore>) | undefined;
     let caPem: string | undefined;
     if (spec.security.protocol === 'SASL_SSL') {
       const made = await ensureCa();
       caPem = made.caPem;
-      const ips = [...spec.brokers.map((b) => b.listenerIp), ...spec.brokers.map((b) => b.advertisedIp), ...clientSubnetIps(prefix)];
-      keystore = await issueBrokerKeystore(made, name, ips);
+      const ips = [...spec.brokers.map((b) => b.listenerIp), ...spec.brokers.map((b) => b.advertisedIp).filter((a) => a && !isHostname(a)), ...clientSubnetIps(prefix)];
+      // A sandbox resumed from its state may already advertise names: the first certificate names them too.
+      const first = await issueBrokerKeystore(made, name, ips, { dnsNames: spec.brokers.map((b) => b.advertisedIp).filter((a) => isHostname(a)) });
+      keystore = first;
+      // The advertised domain names as DNS SANs (a new file per issue: Kafka reloads a keystore whose path changed).
+      let issued = 0;
+      reissueKeystore = (dnsNames) => issueBrokerKeystore(made, name, ips, { dnsNames, password: first.password, folder: `${name}-names-${++issued}` });
     }
     const zk = mode === 'zookeeper' ? await ensureZooKeeper() : undefined;
     if (stopped) throw new Error('data plane is stopped');
@@ -165,6 +171,7 @@ export function createKafkaDataPlane(options: KafkaDataPlaneOptions): KafkaDataP
       kafkaLibs: libs(),
       zookeeperConnect: zk?.connect,
       keystore,
+      ...(reissueKeystore ? { reissueKeystore } : {}),
       caPem,
       heapMb: options.heapMb,
       startTimeoutMs: options.startTimeoutMs,

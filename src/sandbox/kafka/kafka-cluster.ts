@@ -14,6 +14,8 @@
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isIP } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import {
   Admin,
   Connection,
@@ -56,6 +58,11 @@ export interface KafkaClusterOptions {
   zookeeperConnect?: string;
   /** SASL_SSL: the brokers' keystore and the CA PEM clients verify against. */
   keystore?: BrokerKeystore;
+  /**
+   * SASL_SSL: a keystore whose certificate also names `dnsNames` (same password, a new file); called before the
+   * brokers advertise domain names their certificate does not name yet.
+   */
+  reissueKeystore?: (dnsNames: string[]) => Promise<BrokerKeystore>;
   caPem?: string;
   heapMb?: { min: number; max: number };
   startTimeoutMs?: number;
@@ -86,6 +93,8 @@ function clusterUuid(): string {
 
 interface BrokerState extends ClusterBrokerSpec {
   nodeId: number;
+  /** SASL_SSL: the keystore this broker uses now (a reissued one once it advertises domain names). */
+  keystore?: BrokerKeystore;
   dir: string;
   propsPath: string;
   proc?: JvmProcess;
@@ -156,14 +165,18 @@ function brokerProperties(o: KafkaClusterOptions, b: BrokerState, all: BrokerSta
     });
   }
   if (o.security.protocol === 'SASL_SSL') {
-    if (!o.keystore) throw new Error('SASL_SSL needs a broker keystore');
+    const keystore = b.keystore ?? o.keystore;
+    if (!keystore) throw new Error('SASL_SSL needs a broker keystore');
     const users = o.security.users;
     Object.assign(props, {
-      'ssl.keystore.type': o.keystore.type,
-      'ssl.keystore.location': o.keystore.path,
-      'ssl.keystore.password': o.keystore.password,
-      'ssl.key.password': o.keystore.password,
+      'ssl.keystore.type': keystore.type,
+      'ssl.keystore.location': keystore.path,
+      'ssl.keystore.password': keystore.password,
+      'ssl.key.password': keystore.password,
       'ssl.client.auth': 'none',
+      // A reissued certificate names more than the first one (the advertised domain names): let the dynamic
+      // keystore update through (Kafka refuses SAN changes by default).
+      'ssl.allow.san.changes': true,
       'listener.name.vpc.sasl.enabled.mechanisms': o.security.mechanisms.join(','),
       'sasl.enabled.mechanisms': o.security.mechanisms.join(','),
     });
@@ -377,6 +390,61 @@ export async function startKafkaCluster(o: KafkaClusterOptions): Promise<KafkaCl
   exits.cancel();
   log(`kafka ${o.name}: ${brokers.length} broker(s) ready in ${Date.now() - started} ms (${o.mode})`);
 
+  /** The domain names the brokers' current certificate carries (besides `localhost`). */
+  let certNames = new Set(brokers.map((b) => b.advertisedIp).filter((a) => isIP(a) === 0));
+  /** Resolves once every broker's VPC listener presents a certificate naming all of `names`. */
+  const waitForCertNames = async (names: string[], deadline: number): Promise<void> => {
+    for (const b of brokers) {
+      let last = '';
+      for (;;) {
+        if (stopped) throw new Error(`cluster ${o.name} stopped`);
+        const san = await new Promise<string>((resolve) => {
+          const socket = tlsConnect({ host: b.listenerIp, port: b.port, rejectUnauthorized: false, servername: names[0] ?? 'localhost' }, () => {
+            const cert = socket.getPeerCertificate();
+            socket.destroy();
+            resolve(cert.subjectaltname ?? '');
+          });
+          socket.setTimeout(3000, () => socket.destroy(new Error('TLS handshake timed out')));
+          socket.on('error', (err) => resolve(`error: ${err.message}`));
+        });
+        const have = new Set(san.split(',').map((x) => x.trim()));
+        if (names.every((n) => have.has(`DNS:${n}`))) break;
+        last = san;
+        if (Date.now() > deadline) throw new Error(`Kafka broker ${b.nodeId} of ${o.name} does not present a certificate for ${names.join(', ')} in time (SANs ${last.slice(0, 200)})`);
+        await sleep(200);
+      }
+    }
+  };
+  /**
+   * SASL_SSL: before brokers advertise domain names their certificate does not carry, a new certificate naming
+   * them (o.reissueKeystore) — loaded by a dynamic keystore update (ZooKeeper mode) or the restart (KRaft).
+   */
+  const coverNames = async (finals: string[], deadline: number): Promise<void> => {
+    if (o.security.protocol !== 'SASL_SSL' || !o.reissueKeystore) return;
+    const names = [...new Set(finals.filter((v) => isIP(v) === 0))].sort();
+    if (names.every((n) => certNames.has(n))) return;
+    const ks = await o.reissueKeystore(names);
+    for (const b of brokers) b.keystore = ks;
+    if (o.mode !== 'zookeeper') {
+      certNames = new Set(names); // each restart loads it
+      return;
+    }
+    const admin = new Admin({ clientId: 'crossvpc-sandbox-admin', bootstrapBrokers: brokers.map((b) => `${b.listenerIp}:${INTERNAL_PORT}`), connectTimeout: 5000, requestTimeout: 15000, retries: 3, retryDelay: 200 });
+    try {
+      await admin.incrementalAlterConfigs({
+        resources: brokers.map((b) => ({
+          resourceType: ConfigResourceTypes.BROKER,
+          resourceName: String(b.nodeId),
+          configs: [{ name: 'listener.name.vpc.ssl.keystore.location', configOperation: IncrementalAlterConfigOperationTypes.SET, value: ks.path }],
+        })),
+      });
+    } finally {
+      await admin.close().catch(() => undefined);
+    }
+    await waitForCertNames(names, deadline);
+    certNames = new Set(names);
+  };
+
   const alterAdvertised = async (changes: { b: BrokerState; ip: string }[]): Promise<void> => {
     const admin = new Admin({
       clientId: 'crossvpc-sandbox-admin',
@@ -443,6 +511,7 @@ export async function startKafkaCluster(o: KafkaClusterOptions): Promise<KafkaCl
         const final = new Map(brokers.map((b) => [b, byListenerIp[b.listenerIp] ?? b.advertisedIp]));
         const finals = [...final.values()];
         if (new Set(finals).size !== finals.length) throw new Error(`advertised IPs must be distinct per broker: ${finals.join(', ')}`);
+        await coverNames(finals, deadline);
         if (o.mode === 'zookeeper') {
           // A broker may not advertise an endpoint another broker has registered (KAFKA-6394 check in
           // createBrokerInfo), so apply in dependency order and break cycles (swaps) via the listener IP.

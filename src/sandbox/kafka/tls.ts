@@ -6,6 +6,11 @@
  * client subnets `127.A.2.1-254` and `127.A.3.1-254` (where endpoint IPs are allocated), and 127.0.0.1.
  * Clients that verify hostnames therefore work too; the product's probe (like DMS clients, which set
  * `ssl.endpoint.identification.algorithm=`) verifies only the CA chain.
+ *
+ * Domain names: when an instance is asked to advertise names (`crossvpc/modify` with names as values), the data
+ * plane issues the instance a new certificate that also carries those names as DNS SANs (same key password,
+ * a new file) and the brokers reload it before they advertise the names (kafka-cluster.ts). The sandbox knows
+ * nothing of the names' form: it names in the certificate exactly what it is asked to advertise.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -65,24 +70,29 @@ export interface BrokerKeystore {
   type: 'PKCS12';
 }
 
-/** Issues a broker certificate for `ips` signed by `ca` and packs key + chain into a PKCS#12 keystore. */
-export async function issueBrokerKeystore(ca: SandboxCa, name: string, ips: string[]): Promise<BrokerKeystore> {
-  const dir = join(ca.dir, name);
+/**
+ * Issues a broker certificate for `ips` (and `dnsNames`) signed by `ca` and packs key + chain into a PKCS#12
+ * keystore in `<ca dir>/<folder ?? name>` (subject `CN=<name>`); `password`: keep a keystore password already
+ * configured on the brokers. A reissue keeps the subject: Kafka refuses a dynamic keystore update that changes it.
+ */
+export async function issueBrokerKeystore(ca: SandboxCa, name: string, ips: string[], options: { dnsNames?: string[]; password?: string; folder?: string } = {}): Promise<BrokerKeystore> {
+  const dir = join(ca.dir, options.folder ?? name);
   mkdirSync(dir, { recursive: true });
   const key = join(dir, 'broker.key');
   const csr = join(dir, 'broker.csr');
   const cert = join(dir, 'broker.pem');
   const ext = join(dir, 'san.ext');
   const p12 = join(dir, 'broker.p12');
-  const password = randomBytes(12).toString('hex');
+  const password = options.password ?? randomBytes(12).toString('hex');
   const uniqueIps = [...new Set(['127.0.0.1', ...ips])];
+  const dnsNames = [...new Set(['localhost', ...(options.dnsNames ?? [])])];
   writeFileSync(
     ext,
     [
       'basicConstraints=CA:FALSE',
       'keyUsage=critical,digitalSignature,keyEncipherment,keyAgreement',
       'extendedKeyUsage=serverAuth,clientAuth',
-      `subjectAltName=DNS:localhost,${uniqueIps.map((ip) => `IP:${ip}`).join(',')}`,
+      `subjectAltName=${[...dnsNames.map((n) => `DNS:${n}`), ...uniqueIps.map((ip) => `IP:${ip}`)].join(',')}`,
       '',
     ].join('\n'),
   );
