@@ -15,7 +15,8 @@ describe('replay of recorded histories', () => {
   it('replays the success and rollback histories with Worker.runReplayHistories', async () => {
     const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
     // Every path recorded so far: verified, rolled back, cancelled while polling / at the gate / during the
-    // listener update, approval approved and timed out, heal, unhealthy check, teardown, CompensationFailed.
+    // listener update, approval approved and timed out, heal, unhealthy check, teardown, CompensationFailed; the
+    // named access: add, remove (same account; cross-account after the whitelist patch, incomplete), the migration back to IPs.
     expect(files).toEqual(
       expect.arrayContaining([
         'rollback-parent.json',
@@ -30,6 +31,10 @@ describe('replay of recorded histories', () => {
         'reverify-unhealthy-fails.json',
         'teardown-success.json',
         'compensation-failed.json',
+        'named-add-client-vpc.json',
+        'named-remove-client-vpc.json',
+        'named-remove-cross-account.json',
+        'named-migrate-back-to-ip.json',
       ]),
     );
     const bundle = await bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
