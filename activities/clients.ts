@@ -26,6 +26,7 @@ export interface OtcClientSet {
     | 'listAllEndpoints'
     | 'deleteEndpoint'
     | 'connectionAction'
+    | 'listConnections'
     | 'getQuotas'
   >;
   dms: Pick<DmsClient, 'getInstance' | 'modifyCrossVpc' | 'listAllInstances'>;

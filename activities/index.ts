@@ -14,6 +14,7 @@ import { createAccessStateActivities } from './access-state.js';
 import { createAwaitActivities } from './await-settled.js';
 import { resolveClients, type ActivityDeps } from './clients.js';
 import { CALLS_PER_TASK } from './cloud-call.js';
+import { createConnectionActivities } from './connections.js';
 import { createDiscoveryActivities } from './discovery.js';
 import { createDnsActivities } from './dns.js';
 import { createEndpointActivities } from './endpoint.js';
@@ -33,6 +34,7 @@ export function createActivities(deps: ActivityDeps & { operationRunning?: Opera
     ...createListenerActivities(clients, deps),
     ...createEndpointServiceActivities(clients, deps),
     ...createEndpointActivities(clients),
+    ...createConnectionActivities(clients),
     ...createAwaitActivities(clients, deps.settleEstimates ?? new SettleEstimates(), { lookPerAttempt: deps.rateLimited === true }),
     ...createNetworkRuleActivities(clients, deps.operationRunning ?? operationRunning),
     ...createDiscoveryActivities(clients),

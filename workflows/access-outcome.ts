@@ -19,6 +19,14 @@ export interface AccessResult {
   created: { services: string[]; endpoints: string[]; securityGroupRule: string | null; aclRules: string[] };
   /** Resources of the access that existed before this run (a re-run reuses them). */
   kept: string[];
+  /**
+   * Migration of a named access back to IPs (`access.mode: "ip"` on a named access of one VPC): the brokers
+   * advertised the names when the run started; `zoneId` is the VPC's private zone this run deleted after the
+   * verified switch (null: none found). Absent for an ordinary IP access.
+   */
+  migratedFromNames?: { zone: string; zoneId: string | null };
+  /** What this run could not remove after a verified access (the private zone of a migration): a re-run finishes. */
+  leftovers?: Leftover[];
 }
 
 /** `details[0]` of the access's failure (ApplicationFailure or CancelledFailure). */

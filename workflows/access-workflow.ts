@@ -9,6 +9,11 @@
  *  3. allowing 198.19.128.0/17 on TCP 9011 (security group; network ACL where the subnet has one)
  *  4. switching each broker's advertised IP to the endpoint IP of its own port id (after the approval gate)
  *  5. verifying: produce and consume through the endpoint IPs
+ *  6. migration of a named access back to IPs (`access.mode: "ip"` while the brokers advertise this access's
+ *     names; only with exactly one client VPC attached, else refused before any change): steps 1–5 adopt that
+ *     VPC's endpoints and switch the brokers to their IPs; once verified, the VPC's private zone is deleted
+ *     (patch `migrate-names-to-ip`; docs/decisions/named-access.md). An IP run with `access.mode: "ip"` given
+ *     looks for such a zone too (the re-run of a migration whose zone could not be deleted).
  *
  * Bookkeeping lives elsewhere: progress and rendering (access-progress.ts), the undo against the baseline
  * (access-undo.ts), child inputs (port-requests.ts), result shapes (access-outcome.ts).
@@ -20,6 +25,7 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -28,7 +34,8 @@ import { AccessProgressTracker } from './access-progress.js';
 import { AccessUndo } from './access-undo.js';
 import type { AccessFailureDetails, AccessResult } from './access-outcome.js';
 import { baselineEndpointIps } from './baseline.js';
-import { approveSignal, progressQuery, type UndoReport } from './definitions.js';
+import { brokerNames, DEFAULT_ACCESS_ZONE } from './broker-names.js';
+import { approveSignal, progressQuery, type Leftover, type UndoReport } from './definitions.js';
 import { ErrorTypes } from './errors.js';
 import { failureType } from './failure-type.js';
 import { parseProvisionInput, portWorkflowId, type ProvisionInput } from './input.js';
@@ -39,11 +46,15 @@ import { holdTheInstance } from './hold-instance.js';
 import { preflightFailure } from './preflight-failure.js';
 import { bootstrapServers, buildAdvertisedMapping, classifyAdvertised, MappingError } from './mapping.js';
 import type { PortResult } from './port-input.js';
+import { pollUntil } from './poll.js';
 import { provisionPortsAndRules } from './ports-and-rules.js';
 import { otcProxies, verifyProxy } from './proxies.js';
 import { errorMessage, listText } from './saga.js';
 
 export type { AccessFailureDetails, AccessResult } from './access-outcome.js';
+
+/** Patch id: an IP provisioning (`access.mode: "ip"`) of a named access of one VPC migrates it back to IPs. */
+export const MIGRATE_NAMES_TO_IP_PATCH = 'migrate-names-to-ip';
 
 export async function provisionCrossVpcAccess(raw: unknown): Promise<AccessResult> {
   const input = validInput(raw);
@@ -60,6 +71,9 @@ export async function provisionCrossVpcAccess(raw: unknown): Promise<AccessResul
   let failedStep = 'waiting for the instance';
   let keepOnFailure = false;
   let holding = false;
+  /** The brokers advertise this access's names: this run migrates the named access back to IPs. */
+  let migrating = false;
+  const zone = input.access?.zone ?? DEFAULT_ACCESS_ZONE;
   try {
     // ---- 0. one mutating operation per instance at a time ------------------------------------------------
     holding = await holdTheInstance(locks, instanceId, t.lockWaitMs, progress);
@@ -90,6 +104,9 @@ export async function provisionCrossVpcAccess(raw: unknown): Promise<AccessResul
     // ---- 5. produce and consume through the endpoint IPs -------------------------------------------------
     const verification = await verifyThroughEndpoints(instance, mapping, bootstrap);
 
+    // ---- 6. a migration back from names: the VPC's private zone goes once the IPs are verified -------------
+    const retired = (migrating || input.access?.mode === 'ip') && patched(MIGRATE_NAMES_TO_IP_PATCH) ? await CancellationScope.nonCancellable(retireTheZone) : undefined;
+
     progress.phase(verification ? 'verified' : 'unverified');
     return {
       status: verification ? 'verified' : 'unverified',
@@ -108,6 +125,8 @@ export async function provisionCrossVpcAccess(raw: unknown): Promise<AccessResul
         aclRules: (rules.networkAcl?.ruleIds ?? []).filter((id) => !(baseline.networkAcl?.ruleIds ?? []).includes(id)),
       },
       kept: keptOf(baseline),
+      ...(retired && (migrating || retired.zoneId || retired.leftovers.length) ? { migratedFromNames: { zone, zoneId: retired.zoneId } } : {}),
+      ...(retired?.leftovers.length ? { leftovers: retired.leftovers } : {}),
     };
   } catch (err) {
     const failure = await compensateAndFail(err);
@@ -136,17 +155,88 @@ export async function provisionCrossVpcAccess(raw: unknown): Promise<AccessResul
     if (state.problems.length > 0) throw preflightFailure(state.problems);
     checkInstance(state.instance);
     const cls = classifyAdvertised(state.instance.entries, baselineEndpointIps(state.baseline));
-    if (cls.foreign.length > 0 && !input.force) {
+    if (cls.foreign.length > 0 && advertisesOurNames(state.instance, cls.foreign) && input.access?.mode === 'ip' && patched(MIGRATE_NAMES_TO_IP_PATCH)) {
+      await refuseUnlessOneVpc(state.instance);
+      migrating = true;
+    } else if (cls.foreign.length > 0 && !input.force) {
+      const hint = advertisesOurNames(state.instance, cls.foreign) ? ' They are this access\'s broker names (a named access): to move it back to IPs, provision with access.mode "ip" (--access-mode ip).' : '';
       throw ApplicationFailure.create({
         type: ErrorTypes.InstanceOwnedElsewhere,
         nonRetryable: true,
-        message: `instance ${instanceId} already advertises other IPs on listener(s) ${cls.foreign.join(', ')} (another access owns it); nothing was created. Start with force to take it over.`,
+        message: `instance ${instanceId} already advertises other IPs on listener(s) ${cls.foreign.join(', ')} (another access owns it); nothing was created. Start with force to take it over.${hint}`,
       });
     }
     progress.ports(
       state.instance.entries.map((e) => ({ portId: e.portId, listenerIp: e.listenerIp, status: 'pending', workflowId: portWorkflowId(workflowIdOf(), e.portId) })),
     );
     return state;
+  }
+
+  /** Every listener in `listeners` advertises this access's broker name. */
+  function advertisesOurNames(inst: InstanceView, listeners: string[]): boolean {
+    const names = brokerNames(inst.entries, instanceId, zone);
+    return listeners.every((l) => inst.entries.some((e) => e.listenerIp === l && e.advertisedIp === names[l]));
+  }
+
+  /**
+   * Back to IPs needs exactly one client VPC: the brokers can advertise the endpoint IPs of one VPC only. Any
+   * endpoint attached to the access's services from another VPC (any account: read on the provider side) refuses
+   * the migration before anything changes, naming what to remove first.
+   */
+  async function refuseUnlessOneVpc(inst: InstanceView): Promise<void> {
+    const attached = await look.attachedEndpoints.executeWithOptions({ summary: `client VPCs attached to the named access of ${instanceId} (provider side)` }, [
+      { instanceCredentials: input.instanceCredentials, clientCredentials: input.clientCredentials, optionalClientCredentials: ['client'], instanceId, portIds: inst.entries.map((e) => e.portId) },
+    ]);
+    const others = attached.endpoints.filter((e) => e.vpcId !== input.clientVpcId);
+    if (others.length === 0) return;
+    const unseen = new Map<string, string[]>();
+    for (const e of others.filter((x) => !x.vpcId)) unseen.set(e.domainId ?? '(unknown)', [...(unseen.get(e.domainId ?? '(unknown)') ?? []), e.endpointId]);
+    const vpcs = [
+      ...[...new Set(others.flatMap((e) => (e.vpcId ? [`VPC ${e.vpcId}`] : [])))].sort(),
+      ...[...unseen].map(([account, ids]) => `VPC(s) of account ${account} this worker cannot see (endpoints ${ids.sort().join(', ')})`),
+    ];
+    throw preflightFailure([
+      {
+        field: 'access.mode',
+        message: `the named access of ${instanceId} has other client VPCs attached besides ${input.clientVpcId}: ${vpcs.join(', ')}; the brokers can advertise the endpoint IPs of one VPC only, so nothing was changed`,
+        hint: 'remove the other client VPCs first (crossvpc remove-client --client-vpc-id ID), then migrate back with --access-mode ip',
+      },
+    ]);
+  }
+
+  /**
+   * The private zone of the client VPC (found by name, router and our tag), deleted and gone once the brokers
+   * advertise the verified endpoint IPs. Forward-only: the IP access works without it, so a zone that cannot be
+   * deleted is a leftover of a verified access (a re-run deletes it), never a reason to undo the switch.
+   */
+  async function retireTheZone(): Promise<{ zoneId: string | null; leftovers: Leftover[] }> {
+    failedStep = 'deleting the private zone of the names';
+    progress.phase('retiring-zone');
+    const zoneArgs = { clientCredentials: input.clientCredentials, instanceId, clientVpcId: input.clientVpcId, zone };
+    let zoneId: string | null = null;
+    try {
+      const z = await look.findClientZone.executeWithOptions({ summary: `find the private zone ${zone} of VPC ${input.clientVpcId}` }, [zoneArgs]).catch((err: unknown) => {
+        // Not migrating (an IP access asked for by mode, e.g. the re-run of a migration): a zone is only looked
+        // for; a cloud without DNS (or without the permission) has none of ours.
+        if (migrating) throw err;
+        log.info('no private zone looked for (DNS not available to the client credentials)', { cause: errorMessage(err) });
+        return null;
+      });
+      if (!z) return { zoneId: null, leftovers: [] };
+      zoneId = z.zoneId;
+      const ref = { clientCredentials: input.clientCredentials, zoneId: z.zoneId };
+      await undo.deleteClientZone.executeWithOptions({ summary: `delete private zone ${z.zoneId} (the names are no longer advertised)` }, [ref]);
+      await pollUntil({
+        what: `private zone ${z.zoneId} gone`,
+        schedule: { ...t, deadlineMs: t.compensationDeadlineMs },
+        check: () => look.getZoneStatus.executeWithOptions({ summary: `status of zone ${z.zoneId}` }, [ref]),
+        evaluate: (st) => (st.status === 'gone' ? { done: true, value: st } : { done: false }),
+      });
+      return { zoneId, leftovers: [] };
+    } catch (err) {
+      log.warn('migration back to IPs: the private zone could not be deleted', { zoneId, cause: errorMessage(err) });
+      return { zoneId: null, leftovers: [{ kind: 'dns-zone', ids: zoneId ? [zoneId] : [], what: `private zone ${zone} of VPC ${input.clientVpcId}${zoneId ? ` (${zoneId})` : ''}`, error: errorMessage(err) }] };
+    }
   }
 
   function mappingByPortId(inst: InstanceView, ports: Map<string, PortResult>): Record<string, string> {

@@ -49,6 +49,7 @@ export type AccessPhase =
   | 'awaiting-approval'
   | 'updating-listeners'
   | 'verifying'
+  | 'retiring-zone'
   | 'verified'
   | 'unverified'
   | 'compensating'

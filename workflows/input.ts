@@ -26,6 +26,13 @@ export const refName = (what: string) =>
     .max(40)
     .regex(/^[A-Za-z][A-Za-z0-9_-]*$/, `${what} must be a name like "client" (letters, digits, '-', '_'), never a secret`);
 
+/** The client's account (domain) id, when it differs from the instance's. */
+export const clientDomainIdSchema = z
+  .string()
+  .min(1, 'clientDomainId must not be empty')
+  .max(64)
+  .regex(/^[A-Za-z0-9]+$/, 'clientDomainId must be an account (domain) id: letters and digits');
+
 const ms = (what: string, min: number, max: number) =>
   z.number({ error: `${what} must be a number of milliseconds` }).int().min(min, `${what} must be ≥ ${min} ms`).max(max, `${what} must be ≤ ${max} ms`);
 
@@ -105,12 +112,7 @@ export const ProvisionInputSchema = z
     clientVpcId: resourceId('clientVpcId'),
     clientSubnetId: resourceId('clientSubnetId'),
     /** The client's account (domain) when it differs from the instance's: its id is whitelisted. */
-    clientDomainId: z
-      .string()
-      .min(1, 'clientDomainId must not be empty')
-      .max(64)
-      .regex(/^[A-Za-z0-9]+$/, 'clientDomainId must be an account (domain) id: letters and digits')
-      .optional(),
+    clientDomainId: clientDomainIdSchema.optional(),
     /** CIDR of the client subnet, allowed in the instance subnet's network ACL (when it has one). */
     clientSubnetCidr: ipv4CidrSchema('clientSubnetCidr').optional(),
     /** Credential set of the instance's account (worker configuration). */

@@ -44,6 +44,8 @@ export const ACTIVITY_SERVICE: Readonly<Record<string, CloudService>> = {
   portEndpointsRemaining: 'vpcep',
   awaitSettled: 'vpcep',
   discoverAccess: 'vpcep',
+  attachedEndpoints: 'vpcep',
+  retireWhitelist: 'vpcep',
   readInstance: 'dms',
   updateAdvertisedIps: 'dms',
   ensureSecurityGroupRule: 'vpc',

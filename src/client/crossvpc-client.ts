@@ -272,6 +272,17 @@ export class CrossVpcClient {
   }
 
   /**
+   * Named access of one client VPC → IP access (docs/decisions/named-access.md, "Migration"): `startAccess` with
+   * `access.mode: "ip"` for that VPC. The brokers go back to advertising its endpoint IPs (verified), then its
+   * private zone is deleted; afterwards `crossvpc-<instanceId>` is an ordinary IP access. With other client VPCs
+   * attached the run fails its preflight (`PreflightFailed`, field `access.mode`) before changing anything.
+   */
+  async migrateToIp(request: ProvisionRequest, options: { taskQueue?: string } = {}): Promise<AccessHandle> {
+    if (request.access?.mode === 'named') throw new CrossVpcError('InvalidInput', 'access.mode must be "ip" (or absent) to migrate back to IPs', { field: 'access.mode', hint: 'leave access.mode out, or give "ip"' });
+    return this.startAccess({ ...request, access: { ...request.access, mode: 'ip' } }, options);
+  }
+
+  /**
    * What provisioning would do with this request, read-only: the preflight (client network, credentials, quotas,
    * advertised-IP ownership) and per broker port the resources to create or adopt and the advertised-IP change.
    * Runs on a worker (it holds the cloud credentials); creates nothing.

@@ -16,8 +16,9 @@ import type { NamedReverifyResult } from '../../workflows/named-reverify-workflo
 import { namedReverifyWorkflowId } from '../../workflows/input.js';
 import { parseProvisionInput } from '../../workflows/input.js';
 import { brokerName } from '../../workflows/broker-names.js';
-import { TEARDOWN_WORKFLOW_TYPE, teardownWorkflowId, type TeardownResult } from '../../workflows/ops-input.js';
-import { addFault, admin, defaultRequest, FAST_TIMEOUTS, namedRequest, provision, saveHistory, startSuite, withVpcWorkers, type Suite } from './support.js';
+import { REVERIFY_WORKFLOW_TYPE, reverifyWorkflowId, TEARDOWN_WORKFLOW_TYPE, teardownWorkflowId, type ReverifyResult, type TeardownResult } from '../../workflows/ops-input.js';
+import { addFault, admin, defaultRequest, FAST_TIMEOUTS, namedRequest, provision, saveHistory, start, startSuite, withVpcWorkers, type Suite } from './support.js';
+import { awaitAccessOutcome } from '../../src/temporal/access-client.js';
 
 /** The default cloud plus a second client VPC in account A ({prefix}.4.0/24). */
 function threeVpcScenario(): ScenarioInput {
@@ -28,13 +29,15 @@ function threeVpcScenario(): ScenarioInput {
   return { ...s, delays: { serviceCreate: 300, serviceUpdate: 100, serviceDelete: 600, endpointCreate: 300, endpointDelete: 600 } };
 }
 
+type FailureOf = { cause?: { type?: string; details?: { undone?: string[]; leftovers?: unknown[] }[] } };
+
 interface Dump {
   accounts: {
     name: string;
     projects: {
       kafkaInstances: { instance_id: string; cross_vpc_info: Record<string, { advertised_ip: string; port_id: string }> }[];
       endpoints: { id: string; status: string; ip?: string; vpcId: string; createdAt: string; updatedAt: string }[];
-      endpointServices: { id: string }[];
+      endpointServices: { id: string; permissions: { permission: string }[] }[];
       dnsZones: { id: string; name: string; status: string; routers: { router_id: string }[]; recordsets: { name: string; type: string; records: string[] }[] }[];
     }[];
   }[];
@@ -96,10 +99,28 @@ async function removeVpc(taskQueue: string, account: 'A' | 'B', index = 0, fixtu
     ...(account === 'B' ? { clientCredentials: 'client' } : {}),
     timeouts: FAST_TIMEOUTS,
   });
-  const result = (await h.result()) as RemoveClientResult;
-  if (fixture) await saveHistory(h, fixture);
-  return result;
+  try {
+    return (await h.result()) as RemoveClientResult;
+  } finally {
+    if (fixture) await saveHistory(h, fixture);
+  }
 }
+
+/** `access.mode: "ip"` for VPC A: the migration of a named access back to IPs. */
+async function migrateBack(taskQueue: string, fixture?: string) {
+  const h = await start(suite, taskQueue, defaultRequest(suite, { access: { mode: 'ip' }, timeouts: FAST_TIMEOUTS, verify: { timeoutMs: 20_000, attempts: 2 } }));
+  const outcome = await awaitAccessOutcome(h);
+  if (fixture) await saveHistory(h, fixture);
+  return outcome;
+}
+
+const advertisedNow = (d: Dump) => Object.values(projects(d).flatMap((p) => p.kafkaInstances)[0]?.cross_vpc_info ?? {}).map((v) => v.advertised_ip).sort();
+const whitelistOf = (d: Dump, domainId: string) =>
+  projects(d)
+    .flatMap((p) => p.endpointServices)
+    .filter((s) => s.permissions.some((x) => x.permission === `iam:domain::${domainId}`))
+    .map((s) => s.id);
+const DMS_REFUSES_ONCE = { kind: 'error', status: 400, code: 'DMS.00400001', times: 1, match: { operation: 'dms.modifyCrossVpc' } };
 
 async function reverify(taskQueue: string, heal: boolean): Promise<NamedReverifyResult> {
   const h = await suite.env.client.workflow.start('reverifyNamedClientVpc', {
@@ -129,17 +150,26 @@ async function expectClean(): Promise<void> {
   for (const [listener, v] of Object.entries(info)) expect(v.advertised_ip).toBe(listener);
 }
 
-/** Produce/consume rounds from one VPC until stopped: counts of successes and the errors seen. */
-function traffic(dnsServer: string) {
+/**
+ * Produce/consume rounds from one VPC until stopped: counts of successes and the errors seen. `bootstrapWith`:
+ * another bootstrap list than the names (the endpoint IPs), the brokers' advertised addresses then not checked —
+ * a client across a migration, whichever addresses the metadata names.
+ */
+function traffic(dnsServer: string, bootstrapWith?: string) {
   let stop = false;
-  const out = { ok: 0, errors: [] as string[] };
+  const out = { ok: 0, errors: [] as string[], errorsAt: [] as number[] };
+  const probe = () =>
+    bootstrapWith === undefined
+      ? clientProbe(dnsServer)
+      : withDnsServer(dnsServer, () => probeKafka({ bootstrapServers: bootstrapWith.split(','), security: { protocol: 'PLAINTEXT' }, topic: 'crossvpc-verify', timeoutMs: 20_000 }));
   const done = (async () => {
     while (!stop) {
       try {
-        await clientProbe(dnsServer);
+        await probe();
         out.ok += 1;
       } catch (err) {
         out.errors.push(err instanceof Error ? err.message : String(err));
+        out.errorsAt.push(Date.now());
       }
     }
   })();
@@ -245,43 +275,48 @@ describe('named access: one instance, many client VPCs', () => {
     });
   }, 240_000);
 
-  it('migrates a single-VPC IP access to names with no error for a client that bootstraps by IP; faults in an add and a remove leave the other VPCs working and report exactly what is left', async () => {
+  it('migrates a single-VPC IP access to names and back with no error for the client of that VPC; faults in each migration, an add and a remove leave the other VPCs working and report exactly what is left; a removed cross-account VPC takes its whitelist entry along', async () => {
     await withVpcWorkers(suite, async (tq) => {
       // An IP-mode access on VPC A (the default, unchanged).
       const ip = await provision(suite, tq, defaultRequest(suite, { timeouts: FAST_TIMEOUTS, verify: { timeoutMs: 20_000, attempts: 2 } }));
       expect(ip.status).toBe('verified');
       const ipBootstrap = ip.bootstrapServers ?? '';
-      // A client in VPC A bootstrapping with the endpoint IPs keeps working across the switch to names: the names
-      // resolve, in its VPC, to the same endpoint IPs.
-      let stop = false;
-      const seen = { ok: 0, errors: [] as string[] };
-      const loop = (async () => {
-        while (!stop) {
-          try {
-            await withDnsServer(net('A').dnsServer, () => probeKafka({ bootstrapServers: ipBootstrap.split(','), security: { protocol: 'PLAINTEXT' }, topic: 'crossvpc-verify', timeoutMs: 20_000 }));
-            seen.ok += 1;
-          } catch (err) {
-            seen.errors.push(err instanceof Error ? err.message : String(err));
-          }
-        }
-      })();
+      const ipsOfA = endpointIpsIn(await dump(), net('A').vpcId);
+
+      // ---- IP → names, faults: the zone create refused, then the listener switch refused; the IP client flows -
+      const tf = traffic(net('A').dnsServer, ipBootstrap);
+      await addFault(suite, { kind: 'error', status: 400, code: 'DNS.0303', times: 1, match: { operation: 'dns.createZone', account: 'A' } });
+      const zoneRefused = await addVpc(tq, 'A').then(() => undefined, (err: unknown) => err as FailureOf);
+      await addFault(suite, DMS_REFUSES_ONCE);
+      const switchRefused = await addVpc(tq, 'A').then(() => undefined, (err: unknown) => err as FailureOf);
+      const rf = await tf.stop();
+      await admin(suite, 'DELETE', '/admin/faults');
+      for (const f of [zoneRefused, switchRefused]) {
+        expect(f?.cause?.type).toBe('ProvisioningRolledBack');
+        expect(f?.cause?.details?.[0]?.leftovers).toEqual([]);
+      }
+      expect(switchRefused?.cause?.details?.[0]?.undone?.join(' ')).toMatch(/private zone/);
+      expect(rf.errors).toEqual([]);
+      let d = await dump();
+      expect(advertisedNow(d)).toEqual([...ipsOfA].sort());
+      expect(zonesOf(d, net('A').vpcId)).toEqual([]);
+      expect(endpointIpsIn(d, net('A').vpcId)).toEqual(ipsOfA);
+
+      // ---- IP → names: a client in VPC A bootstrapping with the endpoint IPs keeps working across the switch ---
+      const t1 = traffic(net('A').dnsServer, ipBootstrap);
       const m = await addVpc(tq, 'A');
-      stop = true;
-      await loop;
+      const r1 = await t1.stop();
       expect(m).toMatchObject({ status: 'verified', switchedListeners: true, created: { zone: true, services: [], endpoints: [] } });
-      expect(seen.errors).toEqual([]);
-      expect(seen.ok).toBeGreaterThan(0);
-      const d = await dump();
+      expect(r1.errors).toEqual([]);
+      expect(r1.ok).toBeGreaterThan(0);
+      d = await dump();
       expect(endpointIpsIn(d, net('A').vpcId)).toEqual(Object.values(m.records).sort());
 
       // A DNS fault while adding VPC B (record sets refused for good): B's saga rolls back its endpoints and
       // zone; A keeps flowing all along.
       const ta = traffic(net('A').dnsServer);
       await addFault(suite, { kind: 'error', status: 400, code: 'DNS.0303', match: { operation: 'dns.createRecordSet', account: 'B' } });
-      const failed = await addVpc(tq, 'B').then(
-        () => undefined,
-        (err: unknown) => err as { cause?: { type?: string; details?: { undone?: string[]; leftovers?: unknown[] }[] } },
-      );
+      const failed = await addVpc(tq, 'B').then(() => undefined, (err: unknown) => err as FailureOf);
       const ra = await ta.stop();
       await admin(suite, 'DELETE', '/admin/faults');
       expect(failed?.cause?.type).toBe('ProvisioningRolledBack');
@@ -292,23 +327,89 @@ describe('named access: one instance, many client VPCs', () => {
       expect(zonesOf(afterFault, net('B').vpcId)).toEqual([]);
       expect(projects(afterFault).flatMap((p) => p.endpoints).filter((e) => e.vpcId === net('B').vpcId && e.status !== 'deleting')).toEqual([]);
 
-      // A fault while removing VPC A (zone delete refused): the removal reports the zone as a leftover; run again
-      // without the fault and it finishes.
-      await addFault(suite, { kind: 'error', status: 400, code: 'DNS.0303', match: { operation: 'dns.deleteZone' } });
-      const incomplete = await removeVpc(tq, 'A').then(
+      // ---- with B attached (cross-account), back to IPs is refused before anything changes, naming B -----------
+      expect((await addVpc(tq, 'B')).status).toBe('verified');
+      const domainB = suite.sandbox.ready.accounts.find((x) => x.name === 'B')?.domainId ?? '';
+      expect(whitelistOf(await dump(), domainB)).toHaveLength(3);
+      const before = await dump();
+      const refused = await migrateBack(tq);
+      expect(refused).toMatchObject({ status: 'failed', error: { type: 'PreflightFailed' } });
+      expect(refused.error?.message).toContain(net('B').vpcId);
+      d = await dump();
+      expect(advertisedNow(d)).toEqual(advertisedNow(before));
+      expect(zonesOf(d, net('A').vpcId).map((z) => z.id)).toEqual(zonesOf(before, net('A').vpcId).map((z) => z.id));
+
+      // ---- B removed, its zone delete refused: the zone is the one leftover, exactly; its endpoints go, and with
+      // them B's account leaves every service's whitelist (no endpoint of account B is attached any more) ----
+      await addFault(suite, { kind: 'error', status: 400, code: 'DNS.0303', match: { operation: 'dns.deleteZone', account: 'B' } });
+      const incomplete = await removeVpc(tq, 'B', 0, 'named-remove-cross-account').then(
         () => undefined,
-        (err: unknown) => err as { cause?: { type?: string; details?: { leftovers?: { kind: string }[] }[] } },
+        (err: unknown) => err as { cause?: { type?: string; details?: { leftovers?: { kind: string }[]; removed?: { endpoints: string[]; whitelist?: string[] } }[] } },
       );
       await admin(suite, 'DELETE', '/admin/faults');
       expect(incomplete?.cause?.type).toBe('TeardownIncomplete');
       expect(incomplete?.cause?.details?.[0]?.leftovers?.map((l) => l.kind)).toEqual(['dns-zone']);
-      const again = await removeVpc(tq, 'A');
-      expect(again.removed.zones).toHaveLength(1);
+      d = await dump();
+      expect(zonesOf(d, net('B').vpcId)).toHaveLength(1);
+      expect(projects(d).flatMap((p) => p.endpoints).filter((e) => e.vpcId === net('B').vpcId)).toEqual([]);
+      expect(incomplete?.cause?.details?.[0]?.removed?.whitelist?.sort()).toEqual(projects(d).flatMap((p) => p.endpointServices).map((x) => x.id).sort());
+      expect(whitelistOf(d, domainB)).toEqual([]);
+      const removedB = await removeVpc(tq, 'B');
+      expect(removedB.removed).toMatchObject({ endpoints: [], whitelist: [] });
+      expect(removedB.removed.zones).toHaveLength(1);
+      expect(zonesOf(await dump(), net('B').vpcId)).toEqual([]);
+      expect((await clientProbe(net('A').dnsServer)).consumed).toBe(true);
+
+      // ---- names → IPs, fault: the listener switch refused; nothing changed, A keeps flowing by names ----------
+      const t2 = traffic(net('A').dnsServer);
+      await addFault(suite, DMS_REFUSES_ONCE);
+      const backRefused = await migrateBack(tq);
+      const r2 = await t2.stop();
+      await admin(suite, 'DELETE', '/admin/faults');
+      expect(backRefused).toMatchObject({ status: 'rolled_back', error: { type: 'ProvisioningRolledBack' } });
+      expect(backRefused.error?.leftovers ?? []).toEqual([]);
+      expect(r2.errors).toEqual([]);
+      d = await dump();
+      expect(advertisedNow(d)).toEqual([...names()].sort());
+      expect(zonesOf(d, net('A').vpcId)).toHaveLength(1);
+
+      // ---- names → IPs: verified by IP, then the zone goes. A client bootstrapping by the endpoint IPs sees no
+      // error at all; one bootstrapping by the names none until the zone is deleted (then the names are gone: its
+      // bootstrap list must be the IPs by then) ----------------------------------------------------------------
+      const t3 = traffic(net('A').dnsServer, ipBootstrap);
+      const t4 = traffic(net('A').dnsServer, bootstrap());
+      const back = await migrateBack(tq, 'named-migrate-back-to-ip');
+      const [r3, r4] = [await t3.stop(), await t4.stop()];
+      expect(back.status).toBe('verified');
+      expect(back.bootstrapServers).toBe(ipBootstrap);
+      expect(back.result?.migratedFromNames?.zoneId).toBe(m.zoneId);
+      expect(back.result?.leftovers).toBeUndefined();
+      expect(back.result?.created).toMatchObject({ services: [], endpoints: [] });
+      expect(r3.errors).toEqual([]);
+      expect(r3.ok).toBeGreaterThan(0);
+      const calls = await admin<{ calls: { at: string; status: string }[] }>(suite, 'GET', '/admin/calls?operation=dns.deleteZone&status=202');
+      const zoneDeletedAt = Math.max(...calls.calls.map((c) => Date.parse(c.at)));
+      expect(r4.errors.filter((_, i) => (r4.errorsAt[i] ?? 0) < zoneDeletedAt)).toEqual([]);
+      expect(r4.ok).toBeGreaterThan(0);
+      d = await dump();
+      expect(advertisedNow(d)).toEqual([...ipsOfA].sort());
+      expect(zonesOf(d, net('A').vpcId)).toEqual([]);
+      console.log(
+        `[figure] migration produce/consume rounds in VPC A: IP → names ${r1.ok} ok / ${r1.errors.length} errors (bootstrap by IP); names → IP ${r3.ok} ok / ${r3.errors.length} errors (bootstrap by IP), ${r4.ok} ok / ${r4.errors.length} errors (bootstrap by name; ${r4.errorsAt.filter((t) => t < zoneDeletedAt).length} before the zone deletion)`,
+      );
+
+      // An ordinary IP access now: its re-verification reads it from the cloud and finds it healthy.
+      const rv = await suite.env.client.workflow.execute(REVERIFY_WORKFLOW_TYPE, {
+        taskQueue: tq,
+        workflowId: `${reverifyWorkflowId(instance().instanceId)}-after-migration`,
+        args: [{ instanceId: instance().instanceId, timeouts: FAST_TIMEOUTS, verify: { timeoutMs: 20_000, attempts: 2 } }],
+      });
+      expect((rv as ReverifyResult).health).toBe('healthy');
 
       expect((await teardownAll(tq)).restoredAdvertisedIps).toBe(true);
       await expectClean();
     });
-  }, 240_000);
+  }, 300_000);
 
   it('re-verification finds drift in the zone (a record changed, a record deleted, the zone deleted, the zone unbound from the VPC), heals it, and the names resolve to the endpoints again', async () => {
     await withVpcWorkers(suite, async (tq) => {

@@ -22,7 +22,8 @@ describe('replay of recorded histories', () => {
     const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
     // Every path recorded so far: verified, rolled back, cancelled while waiting for the lock / polling / at the
     // gate / during the listener update / during the verification, approval approved and timed out, heal,
-    // unhealthy check, teardown, CompensationFailed.
+    // unhealthy check, teardown, CompensationFailed, a run recorded traced; the named access: add, remove (same
+    // account; cross-account after the whitelist patch, incomplete), the migration back to IPs.
     expect(files).toEqual(
       expect.arrayContaining([
         'rollback-parent.json',
@@ -40,6 +41,10 @@ describe('replay of recorded histories', () => {
         'teardown-success.json',
         'compensation-failed.json',
         'traced-unverified-parent.json',
+        'named-add-client-vpc.json',
+        'named-remove-client-vpc.json',
+        'named-remove-cross-account.json',
+        'named-migrate-back-to-ip.json',
       ]),
     );
     const traced = kind === 'traced';

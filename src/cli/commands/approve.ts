@@ -46,7 +46,12 @@ export function outcomeBody(o: ProvisionOutcome): Record<string, unknown> {
 }
 
 export function outcomeText(o: ProvisionOutcome): string {
-  if (o.status === 'verified') return `verified: bootstrap ${o.bootstrapServers}`;
+  if (o.status === 'verified') {
+    const m = o.result?.migratedFromNames;
+    const migrated = m ? `\nmigrated back from the broker names: private zone ${m.zoneId ?? '(none found)'} (${m.zone}) deleted` : '';
+    const left = o.result?.leftovers?.length ? `\nleft behind (run provision again to finish): ${o.result.leftovers.map((l) => `${l.what} (${l.error})`).join('; ')}` : '';
+    return `verified: bootstrap ${o.bootstrapServers}${migrated}${left}`;
+  }
   const undone = o.error?.undone?.length ? `\nundone: ${o.error.undone.join('; ')}` : '';
   const leftovers = o.error?.leftovers?.length ? `\nleft behind: ${o.error.leftovers.map((l) => `${l.what} (${l.error})`).join('; ')}` : '';
   return `${o.status}: ${o.error?.message ?? ''}${o.error?.causeType ? ` [${o.error.causeType}]` : ''}${undone}${leftovers}`;

@@ -146,6 +146,8 @@ export async function run(argv: string[]): Promise<number> {
             ports: outcome.ports,
             workflowId: outcome.workflowId,
             runId: outcome.runId,
+            ...(outcome.result?.migratedFromNames ? { migratedFromNames: outcome.result.migratedFromNames } : {}),
+            ...(outcome.result?.leftovers ? { leftovers: outcome.result.leftovers } : {}),
             ...(outcome.error ? { error: outcome.error } : {}),
           },
           outcomeText(outcome),

@@ -1,5 +1,5 @@
 /**
- * `crossvpc remove-client --instance-id I --client-vpc-id V [--client-credentials NAME] [--zone ZONE]
+ * `crossvpc remove-client --instance-id I --client-vpc-id V [--client-credentials NAME] [--client-domain-id ID] [--zone ZONE]
  *   [--wait | --no-wait] [--task-queue Q] [--json]`: one client VPC leaves the instance's named access — its
  * private zone (records with it) and its endpoints are deleted; the other VPCs, the endpoint services, the rules
  * and the advertised names stay (`crossvpc teardown` removes the whole access). Idempotent.
@@ -20,6 +20,7 @@ const spec = {
     'client-vpc-id': { type: 'string', value: 'ID', description: 'the client VPC to remove (required)' },
     'client-credentials': { type: 'string', value: 'NAME', description: "credential set of the VPC's account (default: the instance's)" },
     'instance-credentials': { type: 'string', value: 'NAME', description: "credential set of the instance's account (default `default`)" },
+    'client-domain-id': { type: 'string', value: 'ID', description: "the VPC's account when cross-account: its whitelist entry is retired (found from the VPC's endpoints while they exist; needed only to finish a re-run)" },
     zone: { type: 'string', value: 'ZONE', description: 'the private zone of the broker names (default kafka.internal)' },
     ...waitFlags(true),
     ...TASK_QUEUE_FLAG,
@@ -33,6 +34,7 @@ const spec = {
       'client-vpc-id': z.string({ error: '--client-vpc-id is required' }).min(1, '--client-vpc-id must not be empty'),
       'client-credentials': z.string().optional(),
       'instance-credentials': z.string().optional(),
+      'client-domain-id': z.string().optional(),
       zone: z.string().optional(),
       ...flag.wait,
       'task-queue': flag.taskQueue,
@@ -43,7 +45,7 @@ const spec = {
     })
     .strict()
     .superRefine(noWaitConflict),
-  notes: ["JSON: {ok, status ('completed' | 'started' | 'failed'), instanceId, clientVpcId, workflowId, runId, removed {zones[], endpoints[]}, alreadyClean, error?}"],
+  notes: ["JSON: {ok, status ('completed' | 'started' | 'failed'), instanceId, clientVpcId, workflowId, runId, removed {zones[], endpoints[], whitelist[]}, alreadyClean, error?}"],
 } as const;
 
 export async function run(argv: string[]): Promise<number> {
@@ -55,6 +57,7 @@ export async function run(argv: string[]): Promise<number> {
         clientVpcId: args['client-vpc-id'],
         ...(args['client-credentials'] ? { clientCredentials: args['client-credentials'] } : {}),
         ...(args['instance-credentials'] ? { instanceCredentials: args['instance-credentials'] } : {}),
+        ...(args['client-domain-id'] ? { clientDomainId: args['client-domain-id'] } : {}),
         ...(args.zone ? { zone: args.zone } : {}),
       },
       { wait: shouldWait(args, true) },
@@ -82,7 +85,12 @@ export async function run(argv: string[]): Promise<number> {
       json,
       r?.alreadyClean
         ? `VPC ${o.clientVpcId}: nothing of the named access found (already removed)`
-        : [`VPC ${o.clientVpcId} removed from ${o.instanceId}`, `  zones: ${r?.removed.zones.join(', ') || '-'}`, `  endpoints: ${r?.removed.endpoints.join(', ') || '-'}`],
+        : [
+            `VPC ${o.clientVpcId} removed from ${o.instanceId}`,
+            `  zones: ${r?.removed.zones.join(', ') || '-'}`,
+            `  endpoints: ${r?.removed.endpoints.join(', ') || '-'}`,
+            `  whitelist entry retired on: ${r?.removed.whitelist?.join(', ') || '-'}`,
+          ],
     );
     return ExitCode.Ok;
   });
