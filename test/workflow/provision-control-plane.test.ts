@@ -151,6 +151,24 @@ describe('provisionCrossVpcAccess (control plane, no Kafka)', () => {
     });
   });
 
+  it('cancellation while reading the instance → rolled back with nothing created', async () => {
+    await addFault(suite, { kind: 'latency', match: { operation: 'dms.getInstance' }, ms: 4_000, times: 1 });
+    await withWorkers(suite, async (tq) => {
+      const handle = await start(suite, tq, defaultRequest(suite, { verify: NO_VERIFY }));
+      await waitPhase(handle, 'reading-instance');
+      await handle.cancel();
+      const outcome = await awaitAccessOutcome(handle);
+      expect(outcome.status).toBe('rolled_back');
+      expect(outcome.error?.type).toBe('Cancelled');
+      const counts = await callCounts(suite);
+      // (the IAM token request is a POST that creates nothing in the cloud)
+      const mutating = Object.keys(counts).filter((op) => !op.startsWith('iam.') && /\.(create|delete|update|modify|permissions|add|remove|associate|disassociate)/i.test(op));
+      expect(mutating).toEqual([]);
+      await expectNothingLeft(suite);
+      await saveHistory(handle, 'cancelled-while-reading-instance');
+    });
+  });
+
   it('cancellation during the listener update → rolled back, original advertised IPs restored', async () => {
     await addFault(suite, { kind: 'latency', match: { operation: 'dms.modifyCrossVpc' }, ms: 4_000, times: 1 });
     await withWorkers(suite, async (tq) => {

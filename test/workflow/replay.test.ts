@@ -20,16 +20,17 @@ const dir = fileURLToPath(new URL('./histories/', import.meta.url));
 describe('replay of recorded histories', () => {
   it.each(['plain', 'traced'] as const)('replays every recorded path with Worker.runReplayHistories (%s bundle)', async (kind) => {
     const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
-    // Every path recorded so far: verified, rolled back, cancelled while waiting for the lock / polling / at the
-    // gate / during the listener update / during the verification, approval approved and timed out, heal,
-    // unhealthy check, teardown, CompensationFailed, a run recorded traced; the named access: add, remove (same
-    // account; cross-account after the whitelist patch, incomplete), the migration back to IPs.
+    // Every path recorded so far: verified, rolled back, cancelled while waiting for the lock / reading the
+    // instance / polling / at the gate / during the listener update / during the verification, approval approved
+    // and timed out, heal, unhealthy check, teardown, CompensationFailed, a run recorded traced; the named access:
+    // add, remove (same account; cross-account after the whitelist patch, incomplete), the migration back to IPs.
     expect(files).toEqual(
       expect.arrayContaining([
         'rollback-parent.json',
         'success-child.json',
         'success-parent.json',
         'cancelled-waiting-for-lock.json',
+        'cancelled-while-reading-instance.json',
         'cancelled-while-polling.json',
         'cancelled-during-listener-update.json',
         'cancelled-while-verifying.json',
