@@ -37,10 +37,11 @@ type History = temporal.api.history.v1.IHistory;
 
 /** The edits the "new release" makes to workflows/access-workflow.ts (each must apply, else the bundle fails). */
 const CHANGE: [string, string][] = [
-  ['  workflowInfo,\n} from \'@temporalio/workflow\';', '  workflowInfo,\n  patched,\n  upsertMemo,\n} from \'@temporalio/workflow\';'],
+  // Its own import line (under names of its own), whatever the file already imports from the SDK.
+  ["} from '@temporalio/workflow';\n", "} from '@temporalio/workflow';\nimport { patched as deployPatched, upsertMemo as deployUpsertMemo } from '@temporalio/workflow';\n"],
   [
     '    await approvalGate();\n',
-    "    if (patched('test-deploy-change-passed')) upsertMemo({ testDeployChangePassed: true });\n    await approvalGate();\n    if (patched('test-deploy-change')) upsertMemo({ testDeployChange: true });\n",
+    "    if (deployPatched('test-deploy-change-passed')) deployUpsertMemo({ testDeployChangePassed: true });\n    await approvalGate();\n    if (deployPatched('test-deploy-change')) deployUpsertMemo({ testDeployChange: true });\n",
   ],
 ];
 
