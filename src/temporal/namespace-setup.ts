@@ -13,7 +13,7 @@ import { isGrpcServiceError, NamespaceNotFoundError, msToTs, tsToMs } from './sd
 import { searchAttributeRegistrations } from '../../workflows/search-attributes.js';
 
 export interface SetupConnection {
-  workflowService: Pick<WorkflowService, 'describeNamespace' | 'registerNamespace'>;
+  workflowService: Pick<WorkflowService, 'describeNamespace' | 'registerNamespace' | 'countWorkflowExecutions'>;
   operatorService: Pick<OperatorService, 'listSearchAttributes' | 'addSearchAttributes'>;
 }
 
@@ -190,6 +190,7 @@ export async function setupNamespace(connection: SetupConnection, options: Names
     }, 30_000);
     for (const s of states) if (s.status === 'missing') s.status = 'registered';
   }
+  if (options.register !== false) await waitFor(() => searchAttributesUsable(connection, namespace), 30_000);
   return { namespace, namespaceCreated, retentionMs, searchAttributes: states, changed: namespaceCreated || (missing.length > 0 && options.register !== false) };
 }
 
@@ -220,6 +221,24 @@ function asSetupError(err: unknown, step: NamespaceSetupError['step'], what: str
   }
   if (code === 'INVALID_ARGUMENT') return new NamespaceSetupError('invalid', `cannot ${what}: ${detail(err)}`, 'check the value given (e.g. --retention above the server minimum)', step, code, missing, { cause: err });
   return err;
+}
+
+/**
+ * Whether workflow starts in the namespace can use the search attributes yet. The server lists them as soon as
+ * they are stored (above), but a start validates them against the frontend's namespace cache, which a
+ * registration — ours, or a setup script's just before the worker started — reaches only at its next refresh
+ * (about 10 s with a SQL store): until then a start fails with "no mapping defined for search attribute". A
+ * visibility count naming them is validated against the same cache and starts nothing. Any answer other than
+ * INVALID_ARGUMENT (e.g. not permitted to count) is not this wait's business: it ends the wait.
+ */
+async function searchAttributesUsable(connection: SetupConnection, namespace: string): Promise<boolean> {
+  const query = REQUIRED_SEARCH_ATTRIBUTES.map((a) => `${a.name} = 'crossvpc-setup-probe'`).join(' AND ');
+  try {
+    await connection.workflowService.countWorkflowExecutions({ namespace, query });
+    return true;
+  } catch (err) {
+    return grpcName(err) !== 'INVALID_ARGUMENT';
+  }
 }
 
 async function waitFor(check: () => Promise<boolean>, ms: number): Promise<void> {
