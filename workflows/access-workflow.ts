@@ -38,7 +38,7 @@ import { brokerNames, DEFAULT_ACCESS_ZONE } from './broker-names.js';
 import { approveSignal, progressQuery, type Leftover, type UndoReport } from './definitions.js';
 import { ErrorTypes } from './errors.js';
 import { failureType } from './failure-type.js';
-import { parseProvisionInput, portWorkflowId, type ProvisionInput } from './input.js';
+import { OPTIONAL_CLIENT_CREDENTIALS, parseProvisionInput, portWorkflowId, type ProvisionInput } from './input.js';
 import { createLockClient } from './lock.js';
 import { instanceLockKey } from './lock-definitions.js';
 import { advertiseAndConfirm } from './advertise.js';
@@ -185,7 +185,7 @@ export async function provisionCrossVpcAccess(raw: unknown): Promise<AccessResul
    */
   async function refuseUnlessOneVpc(inst: InstanceView): Promise<void> {
     const attached = await look.attachedEndpoints.executeWithOptions({ summary: `client VPCs attached to the named access of ${instanceId} (provider side)` }, [
-      { instanceCredentials: input.instanceCredentials, clientCredentials: input.clientCredentials, optionalClientCredentials: ['client'], instanceId, portIds: inst.entries.map((e) => e.portId) },
+      { instanceCredentials: input.instanceCredentials, clientCredentials: input.clientCredentials, optionalClientCredentials: [...OPTIONAL_CLIENT_CREDENTIALS], instanceId, portIds: inst.entries.map((e) => e.portId) },
     ]);
     const others = attached.endpoints.filter((e) => e.vpcId !== input.clientVpcId);
     if (others.length === 0) return;

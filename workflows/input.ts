@@ -146,12 +146,17 @@ export type ProvisionRequest = z.input<typeof ProvisionInputSchema>;
 
 export type InputParseResult = { ok: true; input: ProvisionInput } | { ok: false; message: string; fields: string[] };
 
+/** The credential set a cross-account access uses for the client side when the input names none. */
+export const DEFAULT_CLIENT_CREDENTIALS = 'client';
+/** Credential sets also searched for endpoints when the worker has them configured (the cross-account default). */
+export const OPTIONAL_CLIENT_CREDENTIALS: readonly string[] = [DEFAULT_CLIENT_CREDENTIALS];
+
 /** Validates an input; on failure, one message naming every offending field. */
 export function parseProvisionInput(raw: unknown): InputParseResult {
   const r = ProvisionInputSchema.safeParse(raw);
   if (r.success) {
     const input = r.data;
-    if (input.clientDomainId && !input.clientCredentials) input.clientCredentials = 'client';
+    if (input.clientDomainId && !input.clientCredentials) input.clientCredentials = DEFAULT_CLIENT_CREDENTIALS;
     if (!input.clientCredentials) input.clientCredentials = input.instanceCredentials;
     return { ok: true, input };
   }

@@ -8,7 +8,7 @@
  * input, no secret appears here: credential sets and the verify secret are named, the worker resolves them.
  */
 import { z } from 'zod';
-import { PollingSchema, ProvisionInputSchema, VerifySchema, type Polling, type VerifyOptions } from './input.js';
+import { DEFAULT_CLIENT_CREDENTIALS, PollingSchema, ProvisionInputSchema, VerifySchema, type Polling, type VerifyOptions } from './input.js';
 
 export const TEARDOWN_WORKFLOW_TYPE = 'teardownCrossVpcAccess';
 export const REVERIFY_WORKFLOW_TYPE = 'reverifyCrossVpcAccess';
@@ -136,7 +136,7 @@ function parseWith<S extends z.ZodType, T>(schema: S, what: string, raw: unknown
 
 /** Same defaulting rule as provisioning: cross-account → `client`, else the instance's set. */
 function clientSet(v: { clientDomainId?: string | undefined; clientCredentials?: string | undefined; instanceCredentials: string }): string {
-  return v.clientCredentials ?? (v.clientDomainId ? 'client' : v.instanceCredentials);
+  return v.clientCredentials ?? (v.clientDomainId ? DEFAULT_CLIENT_CREDENTIALS : v.instanceCredentials);
 }
 
 export function parseTeardownInput(raw: unknown): OpsParseResult<TeardownInput> {

@@ -35,7 +35,7 @@ import type { AccessSnapshot } from '../activities/discovery.js';
 import { assess, endpointOfPort, healPlan, healthOf, needsHeal, renderHealth, type Assessment, type HealPlan } from './drift.js';
 import { ErrorTypes } from './errors.js';
 import { settleInDoubt } from './in-doubt.js';
-import { portWorkflowId, serviceNameForPort } from './input.js';
+import { OPTIONAL_CLIENT_CREDENTIALS, portWorkflowId, serviceNameForPort } from './input.js';
 import { createLockClient } from './lock.js';
 import { instanceLockKey, securityGroupLockKey } from './lock-definitions.js';
 import { reverifyProgressQuery, type ReverifyPhase, type ReverifyProgress } from './ops-definitions.js';
@@ -46,8 +46,6 @@ import { otcProxies, verifyProxy } from './proxies.js';
 import { accessMetrics } from './metrics.js';
 import { errorMessage } from './saga.js';
 import { CrossVpcHealth, CrossVpcInstanceId, CrossVpcPhase } from './search-attributes.js';
-
-const OPTIONAL_CLIENT_SETS = ['client'];
 
 interface CheckOutcome {
   snapshot: AccessSnapshot;
@@ -91,7 +89,7 @@ export async function reverifyCrossVpcAccess(raw: unknown): Promise<ReverifyResu
         instanceId,
         instanceCredentials: input.instanceCredentials,
         endpointCredentials: [input.clientCredentials],
-        optionalEndpointCredentials: OPTIONAL_CLIENT_SETS,
+        optionalEndpointCredentials: [...OPTIONAL_CLIENT_CREDENTIALS],
       },
     ]);
     const assessment = assess(snapshot, expected);

@@ -31,13 +31,11 @@ import { settleInDoubt } from './in-doubt.js';
 import { createLockClient } from './lock.js';
 import { instanceLockKey, securityGroupLockKey } from './lock-definitions.js';
 import { teardownProgressQuery, type TeardownPhase } from './ops-definitions.js';
+import { OPTIONAL_CLIENT_CREDENTIALS } from './input.js';
 import { parseTeardownInput, type TeardownInput, type TeardownResult } from './ops-input.js';
 import { otcProxies } from './proxies.js';
 import { errorMessage } from './saga.js';
 import { TeardownProgressTracker } from './teardown-progress.js';
-
-/** Credential sets also searched for endpoints when configured on the worker (the cross-account default). */
-const OPTIONAL_CLIENT_SETS = ['client'];
 
 export async function teardownCrossVpcAccess(raw: unknown): Promise<TeardownResult> {
   const parsed = parseTeardownInput(raw);
@@ -76,7 +74,7 @@ export async function teardownCrossVpcAccess(raw: unknown): Promise<TeardownResu
       let snap: AccessSnapshot;
       try {
         snap = await look.discoverAccess.executeWithOptions({ summary: `find resources tagged crossvpc-access=${instanceId}` }, [
-          { instanceId, instanceCredentials: input.instanceCredentials, endpointCredentials: [input.clientCredentials], optionalEndpointCredentials: OPTIONAL_CLIENT_SETS },
+          { instanceId, instanceCredentials: input.instanceCredentials, endpointCredentials: [input.clientCredentials], optionalEndpointCredentials: [...OPTIONAL_CLIENT_CREDENTIALS] },
         ]);
       } catch (err) {
         // Without a look at the cloud nothing is touched, and nothing can be said of what is there: the access is
@@ -131,7 +129,7 @@ export async function teardownCrossVpcAccess(raw: unknown): Promise<TeardownResu
       if (named) {
         await attempt('dns-zone', 'private zones tagged crossvpc-access', [], async () => {
           const found = await look.discoverAccessZones.executeWithOptions({ summary: `find private zones tagged crossvpc-access=${instanceId}` }, [
-            { instanceId, credentialSets: [input.instanceCredentials, input.clientCredentials], optional: OPTIONAL_CLIENT_SETS },
+            { instanceId, credentialSets: [input.instanceCredentials, input.clientCredentials], optional: [...OPTIONAL_CLIENT_CREDENTIALS] },
           ]);
           if (found.zones.length === 0) return;
           phase('deleting-zones');
