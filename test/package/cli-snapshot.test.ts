@@ -21,13 +21,23 @@ const blob = (snapshotBlob as (root: string) => string)(projectRoot);
 const run = promisify(execFile);
 const baseEnv = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ PATH: process.env.PATH, HOME: process.env.HOME, TEMPORAL_ADDRESS: inject('temporalAddress'), ...extra });
 
-/** The command lines of a process's live children (Linux /proc). */
-function childCommandLines(pid: number): string[][] {
-  return readdirSync('/proc').flatMap((d) => {
-    if (!/^\d+$/.test(d)) return [];
+/** The live children of a process (Linux /proc: the parent pid is field 4 of stat). */
+function childPids(pid: number): string[] {
+  return readdirSync('/proc').filter((d) => {
+    if (!/^\d+$/.test(d)) return false;
     try {
-      const ppid = readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]?.split(' ')[1];
-      return ppid === String(pid) ? [readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').filter(Boolean)] : [];
+      return readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]?.split(' ')[1] === String(pid);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** The command lines of a process's live children. */
+function childCommandLines(pid: number): string[][] {
+  return childPids(pid).flatMap((d) => {
+    try {
+      return [readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').filter(Boolean)];
     } catch {
       return [];
     }
@@ -76,7 +86,7 @@ describe('crossvpc starts from the build’s start-up snapshot', () => {
     const probe = await startedCommand(baseEnv());
     const child = probe.children.find((argv) => argv.includes('--snapshot-blob'));
     expect(child).toBeDefined();
-    const pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d) && (() => { try { return readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]?.split(' ')[1] === String(probe.launcher.pid); } catch { return false; } })());
+    const pids = probe.launcher.pid ? childPids(probe.launcher.pid) : [];
     const ended = new Promise<NodeJS.Signals | null>((resolve) => probe.launcher.once('exit', (_code, signal) => resolve(signal)));
     probe.launcher.kill('SIGTERM');
     expect(await ended).toBe('SIGTERM');
