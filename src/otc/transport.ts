@@ -91,9 +91,14 @@ export interface CallObservation {
 }
 export type CallObserver = (o: CallObservation) => void;
 
+/** An exchange that failed: no answer (`timeout`, `network`, `aborted`) or a 4xx/5xx (the span's error status). */
+export function callFailed(status: string): boolean {
+  return !/^\d+$/.test(status) || Number(status) >= 400;
+}
+
 /**
  * The span attributes of one exchange: OpenTelemetry's HTTP client conventions plus the metrics' own
- * vocabulary (`crossvpc.cloud.service|route|status` = the labels of crossvpc_cloud_api_calls_total). The
+ * vocabulary (`crossvpc.cloud.service|operation|route|status` = the labels of crossvpc_cloud_api_calls_total). The
  * concrete path (ids included) is fine in a trace; headers (signatures, tokens), query and bodies never go in.
  */
 export function callSpanAttributes(o: Omit<CallObservation, 'seconds'>, extra: { path: string; requestId?: string | undefined }): Attributes {
@@ -103,7 +108,7 @@ export function callSpanAttributes(o: Omit<CallObservation, 'seconds'>, extra: {
     'url.template': o.route,
     'url.path': extra.path.split('?')[0],
     ...(answered ? { 'http.response.status_code': Number(o.status) } : {}),
-    ...(!answered || Number(o.status) >= 400 ? { 'error.type': o.status } : {}),
+    ...(callFailed(o.status) ? { 'error.type': o.status } : {}),
     'crossvpc.cloud.service': o.service,
     'crossvpc.cloud.operation': o.operation,
     'crossvpc.cloud.route': o.route,
@@ -217,7 +222,7 @@ export class OtcTransport {
         this.observe?.(observation);
         if (span) {
           span.setAttributes(callSpanAttributes(observation, { path: req.path, requestId }));
-          if (!/^[23]\d\d$/.test(status)) span.setStatus({ code: SpanStatusCode.ERROR, message: status });
+          if (callFailed(status)) span.setStatus({ code: SpanStatusCode.ERROR, message: status });
           span.end();
         }
       } catch {
