@@ -10,7 +10,8 @@ import { startDevServer } from '../src/temporal/dev-server.js';
 import { startSandbox } from '../src/sandbox/start-sandbox.js';
 import { createOtcClients } from '../src/otc/otc-clients.js';
 import { awaitAccessOutcome, startOrJoinAccess } from '../src/temporal/access-client.js';
-import { createCrossVpcWorkers, workflowsPath } from '../worker/worker.js';
+import { createCrossVpcWorkers } from '../worker/worker.js';
+import { workflowBundleOptions } from '../worker/workflow-bundle.js';
 import { parseProvisionInput, portWorkflowId, type ProvisionRequest } from '../workflows/input.js';
 import { searchAttributeRegistrations } from '../workflows/search-attributes.js';
 import type { OtcClientSet } from '../activities/index.js';
@@ -37,7 +38,7 @@ try {
     endpoints: { ...ready.endpoints },
     timeoutMs: 10_000,
   });
-  const bundle = await bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
+  const bundle = await bundleWorkflowCode({ ...workflowBundleOptions(), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
   const d = sandbox.scenario.delays;
   const criticalDelayMs = d.serviceCreate + d.endpointCreate;
   const runs: unknown[] = [];

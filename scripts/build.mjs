@@ -49,11 +49,10 @@ if (compiled.status !== 0) {
 
 const { bundleWorkflowCode } = await import(pathToFileURL(require.resolve('@temporalio/worker')).href);
 const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
-const { WORKFLOW_TRACING_MODULE } = await import(pathToFileURL(join(dist, 'worker', 'workflow-tracing.js')).href);
-const workflowsPath = join(dist, 'workflows', 'index.js');
+const { workflowBundleOptions } = await import(pathToFileURL(join(dist, 'worker', 'workflow-bundle.js')).href);
 const [bundle, traced] = await Promise.all([
-  bundleWorkflowCode({ workflowsPath, logger: quiet }),
-  bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: [WORKFLOW_TRACING_MODULE], logger: quiet }),
+  bundleWorkflowCode({ ...workflowBundleOptions('plain'), logger: quiet }),
+  bundleWorkflowCode({ ...workflowBundleOptions('traced'), logger: quiet }),
 ]);
 mkdirSync(dist, { recursive: true });
 writeFileSync(join(dist, 'workflow-bundle.js'), bundle.code);

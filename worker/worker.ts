@@ -4,8 +4,6 @@
  *  - `<taskQueue>-verify`: only the Kafka verification, so a worker inside the client network can run it.
  * One process may run both (the default) or either (`crossvpc worker --only main|verify`).
  */
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { NativeConnection } from '@temporalio/worker';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, createVerifyActivities, type ActivityDeps, type OtcClientSet, type VerifyDeps } from '../activities/index.js';
@@ -17,9 +15,9 @@ import { CLOUD_SERVICES, cloudTaskQueue, verifyTaskQueue, vpcVerifyTaskQueue, ty
 import { activityLogIds } from './logging.js';
 import type { WorkerTracing } from './tracing.js';
 import { WORKFLOW_TRACING_MODULE } from './workflow-tracing.js';
+import { WORKFLOW_SHARED_MODULES, workflowsPath } from './workflow-bundle.js';
 
-/** The workflow bundle entry, as a file path (works from .ts sources under tsx and from compiled .js). */
-export const workflowsPath = fileURLToPath(new URL(`../workflows/index${extname(import.meta.url) || '.ts'}`, import.meta.url));
+export { workflowsPath };
 
 export { verifyTaskQueue };
 
@@ -128,10 +126,10 @@ export async function runWorkers(entries: readonly { role: WorkerRole; taskQueue
  * tracing dist/workflow-bundle-traced.js) when it is current with workflows/, else bundled from source at start
  * (a checkout being edited, tests), with the tracing interceptor module when `traced`.
  */
-export function defaultWorkflowSource(traced = false): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'interceptors'> {
+export function defaultWorkflowSource(traced = false): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'interceptors' | 'bundlerOptions'> {
   const codePath = currentWorkflowBundle(traced ? 'traced' : 'plain');
   if (codePath) return { workflowBundle: { codePath } };
-  return { workflowsPath, ...(traced ? { interceptors: { workflowModules: [WORKFLOW_TRACING_MODULE] } } : {}) };
+  return { workflowsPath, bundlerOptions: { preloadModules: [...WORKFLOW_SHARED_MODULES] }, ...(traced ? { interceptors: { workflowModules: [WORKFLOW_TRACING_MODULE] } } : {}) };
 }
 
 export async function createCrossVpcWorkers(o: CrossVpcWorkerOptions): Promise<CrossVpcWorkers> {

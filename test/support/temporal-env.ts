@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { currentWorkflowBundle } from '../../src/devtools/build-state.js';
-import { workflowsPath } from '../../worker/worker.js';
-import { WORKFLOW_TRACING_MODULE } from '../../worker/workflow-tracing.js';
+import { workflowBundleOptions } from '../../worker/workflow-bundle.js';
 import { inject } from 'vitest';
 
 /** Connects to the suite's shared dev server (started in test/global-setup.ts). */
@@ -32,8 +31,7 @@ export function testWorkflowBundle(kind: 'plain' | 'traced' = 'plain'): Promise<
       const prebuilt = currentWorkflowBundle(kind);
       if (prebuilt) return { code: readFileSync(prebuilt, 'utf8') };
       const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
-      const workflowInterceptorModules = kind === 'traced' ? [WORKFLOW_TRACING_MODULE] : [];
-      return { code: (await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: quiet })).code };
+      return { code: (await bundleWorkflowCode({ ...workflowBundleOptions(kind), logger: quiet })).code };
     })();
     bundles.set(kind, bundle);
   }

@@ -28,7 +28,7 @@ import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awaitAccessOutcome } from '../../src/temporal/access-client.js';
-import { workflowsPath } from '../../worker/worker.js';
+import { workflowBundleOptions } from '../../worker/workflow-bundle.js';
 import { approveSignal, progressQuery } from '../../workflows/definitions.js';
 import { uniqueTaskQueue } from '../support/temporal-env.js';
 import { defaultRequest, eventually, resources, start, startSuite, withWorkers, type Suite } from './support.js';
@@ -64,7 +64,7 @@ async function changedBundle(): Promise<{ code: string }> {
   try {
     const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
     const { code } = await bundleWorkflowCode({
-      workflowsPath,
+      ...workflowBundleOptions(),
       logger: quiet,
       webpackConfigHook: (config) => ({
         ...config,

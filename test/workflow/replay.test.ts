@@ -12,8 +12,7 @@ import { Resource } from '@opentelemetry/resources';
 import { makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry/lib/worker/index.js';
 import { bundleWorkflowCode, Worker, type ReplayWorkerOptions } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { workflowsPath } from '../../worker/worker.js';
-import { WORKFLOW_TRACING_MODULE } from '../../worker/workflow-tracing.js';
+import { workflowBundleOptions } from '../../worker/workflow-bundle.js';
 
 const dir = fileURLToPath(new URL('./histories/', import.meta.url));
 
@@ -49,7 +48,7 @@ describe('replay of recorded histories', () => {
       ]),
     );
     const traced = kind === 'traced';
-    const bundle = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: traced ? [WORKFLOW_TRACING_MODULE] : [], logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
+    const bundle = await bundleWorkflowCode({ ...workflowBundleOptions(traced ? 'traced' : 'plain'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
     // The traced worker's sink, as worker/tracing.ts injects it (the SDK does not call sinks while replaying).
     const exported = new InMemorySpanExporter();
     const sinks: ReplayWorkerOptions['sinks'] = traced ? { exporter: makeWorkflowExporter(new SimpleSpanProcessor(exported), Resource.default()) } : {};

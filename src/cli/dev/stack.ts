@@ -14,7 +14,8 @@ import { startSandbox, type ReadyLine, type Sandbox } from '../../sandbox/start-
 import { startDevServer, type RunningDevServer } from '../../temporal/dev-server.js';
 import type { ProvisionRequest } from '../../../workflows/input.js';
 import { searchAttributeRegistrations } from '../../../workflows/search-attributes.js';
-import { clientsFromConfig, createCrossVpcWorkers, defaultWorkflowSource, workflowsPath, type CrossVpcWorkers } from '../../../worker/worker.js';
+import { clientsFromConfig, createCrossVpcWorkers, defaultWorkflowSource, type CrossVpcWorkers } from '../../../worker/worker.js';
+import { workflowBundleOptions } from '../../../worker/workflow-bundle.js';
 
 export interface DevStackOptions {
   /** Interface of the Temporal frontend and UI (loopback). */
@@ -195,7 +196,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
   });
   // The build's prebuilt bundle when it is current with workflows/, else bundled now (in parallel).
   const prebuilt = defaultWorkflowSource().workflowBundle;
-  const bundleP: Promise<NonNullable<WorkerOptions['workflowBundle']>> = prebuilt ? Promise.resolve(prebuilt) : bundleWorkflowCode({ workflowsPath, logger: quiet }).then((b) => ({ code: b.code }));
+  const bundleP: Promise<NonNullable<WorkerOptions['workflowBundle']>> = prebuilt ? Promise.resolve(prebuilt) : bundleWorkflowCode({ ...workflowBundleOptions(), logger: quiet }).then((b) => ({ code: b.code }));
   const settled = await Promise.allSettled([serverP, sandboxP, bundleP]);
   const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   const cleanupStarted = async (): Promise<void> => {

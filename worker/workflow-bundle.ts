@@ -1,0 +1,27 @@
+/**
+ * How the workflow bundle is made: one set of bundler options for the build (scripts/build.mjs, the prebuilt
+ * dist/workflow-bundle*.js), a worker bundling from source, the dev stack, tests and benchmarks.
+ *
+ * `preloadModules`: with the SDK's reusable V8 context (its default), every workflow run evaluates the
+ * bundle's modules afresh, so that module state never leaks between runs. A module listed here is evaluated
+ * once, before any workflow, shared by every run in the context and deep-frozen. We share zod alone
+ * (workflows/shared-modules.ts): it holds no per-run state, and it was the largest part of each run's
+ * start and of each cached run's memory (docs/decisions/worker-tuning.md). Our own schema modules stay
+ * per run: a frozen zod schema cannot define its lazy members.
+ */
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WORKFLOW_TRACING_MODULE } from './workflow-tracing.js';
+
+const ext = extname(import.meta.url) || '.ts';
+
+/** The workflow bundle entry, as a file path (works from .ts sources under tsx and from compiled .js). */
+export const workflowsPath = fileURLToPath(new URL(`../workflows/index${ext}`, import.meta.url));
+
+/** Modules evaluated once per workflow context and shared by every workflow run (see above). */
+export const WORKFLOW_SHARED_MODULES: readonly string[] = [fileURLToPath(new URL(`../workflows/shared-modules${ext}`, import.meta.url))];
+
+/** The options of `bundleWorkflowCode` for the plain or the traced bundle (without the logger). */
+export function workflowBundleOptions(kind: 'plain' | 'traced' = 'plain'): { workflowsPath: string; workflowInterceptorModules: string[]; preloadModules: string[] } {
+  return { workflowsPath, workflowInterceptorModules: kind === 'traced' ? [WORKFLOW_TRACING_MODULE] : [], preloadModules: [...WORKFLOW_SHARED_MODULES] };
+}
