@@ -1,6 +1,9 @@
 /**
- * Provisioning at scale, against the sandbox without Kafka (verification off), one in-process worker on its own
- * Temporal dev server (one partition per task queue). Three parts (`--part`):
+ * Provisioning at scale, against the sandbox without Kafka (verification off), one worker on its own Temporal dev
+ * server (one partition per task queue). The worker is the product's own `crossvpc worker` from dist/ (built
+ * first), in a process of its own configured by OTC_* variables from the sandbox's ready line, so its peak RSS
+ * (VmHWM) and CPU time are its own; `--inline` runs it in this process instead (the earlier way).
+ * `BENCH_WORKER_NODE_ARGS` adds node flags to the worker process (e.g. `--cpu-prof`). Parts (`--part`):
  *   ratio      wall time of one access ÷ the cloud's critical path (service settle + endpoint settle), at 3, 12
  *              and 30 brokers, short delays (1.5 s + 1.5 s); a cold worker and a warm one (second access).
  *   realistic  60 s + 60 s settles, 3 brokers, `--side` accesses side by side (started 2 s apart): ratio, API
@@ -9,9 +12,11 @@
  *              this process (worker + sandbox + client), API calls and history events per access, failures,
  *              throttling.
  * Prints a table and writes JSON to bench-results/ (git-ignored).
- *   npx tsx bench/provisioning-scale.ts --part ratio,realistic,scale [--n 50,200,500] [--side 4]
+ *   one        one access (3 brokers, 2 s + 2 s): the worker's peak RSS for it.
+ *   npx tsx bench/provisioning-scale.ts --part ratio,realistic,scale,one [--n 50,200,500] [--side 4] [--inline]
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
@@ -21,11 +26,13 @@ import { scaleScenario } from '../src/sandbox/scenario/scale-scenario.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/start-sandbox.js';
 import { startDevServer } from '../src/temporal/dev-server.js';
 import { awaitAccessOutcome, startOrJoinAccess } from '../src/temporal/access-client.js';
-import { createCrossVpcWorkers, workflowsPath } from '../worker/worker.js';
+import { sandboxEnv } from '../src/cli/dev/stack.js';
+import { createCrossVpcWorkers } from '../worker/worker.js';
+import { workflowBundleOptions } from '../worker/workflow-bundle.js';
 import { parseProvisionInput, portWorkflowId } from '../workflows/input.js';
 import { searchAttributeRegistrations } from '../workflows/search-attributes.js';
 
-const { values } = parseArgs({ options: { part: { type: 'string', default: 'ratio,realistic,scale' }, n: { type: 'string', default: '50,200,500' }, side: { type: 'string', default: '4' } } });
+const { values } = parseArgs({ options: { part: { type: 'string', default: 'ratio,realistic,scale' }, n: { type: 'string', default: '50,200,500' }, side: { type: 'string', default: '4' }, inline: { type: 'boolean', default: false } } });
 const parts = new Set(values.part.split(','));
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -34,7 +41,14 @@ const server = await startDevServer({ searchAttributes: [...searchAttributeRegis
 const connection = await Connection.connect({ address: server.address });
 const client = new Client({ connection });
 const native = await NativeConnection.connect({ address: server.address });
-const bundle = await bundleWorkflowCode({ workflowsPath, logger: quiet });
+const inline = values.inline;
+let bundled: Awaited<ReturnType<typeof bundleWorkflowCode>> | undefined;
+const bundle = async (): Promise<Awaited<ReturnType<typeof bundleWorkflowCode>>> => (bundled ??= await bundleWorkflowCode({ ...workflowBundleOptions(), logger: quiet }));
+if (!inline) {
+  // The worker process runs dist/ and its prebuilt workflow bundle.
+  const built = process.env.BENCH_NO_BUILD ? { status: 0 } : spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (built.status !== 0) throw new Error('build failed');
+}
 let peakRss = 0;
 const rssTimer = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
@@ -97,12 +111,63 @@ const results: Record<string, unknown> = { machine: 'shared 2-core machine, load
 const rows: string[] = [];
 let block = Number(process.env.BENCH_BLOCK ?? 60);
 
+/** A `crossvpc worker` process of the product (dist/), configured from the sandbox's ready line. */
+interface WorkerProcess {
+  /** Peak RSS (VmHWM) and CPU time (user + system) so far, read from /proc. */
+  usage(): { peakRssMb: number; cpuMs: number };
+  stop(): Promise<void>;
+}
+
+async function startWorkerProcess(sb: Sandbox, taskQueue: string): Promise<WorkerProcess> {
+  const env = { ...process.env, ...sandboxEnv(sb.ready, { address: server.address, namespace: 'default', taskQueue }), OTC_TIMEOUT_MS: '30000' };
+  const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, 'src/cli/crossvpc.mjs', 'worker'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stderr?.on('data', (d: Buffer) => {
+      if (process.env.BENCH_WORKER_LOG) writeFileSync(process.env.BENCH_WORKER_LOG, d, { flag: 'a' });
+      err += d.toString();
+      if (err.includes('main on ')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`worker exited (${code}) before polling: ${err}`)));
+  });
+  const pid = child.pid ?? 0;
+  const ticks = 100; // USER_HZ
+  return {
+    usage() {
+      const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      return { peakRssMb: Math.round(Number(hwm?.[1] ?? 0) / 1024), cpuMs: ((Number(stat[11]) + Number(stat[12])) * 1000) / ticks };
+    },
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** The worker's figures of the last {@link withSandbox} run (process mode), else this process's peak RSS. */
+let lastWorker: { peakRssMb: number; cpuMs: number } | undefined;
+
 async function withSandbox<T>(instances: number, brokers: number, settleMs: number, fn: (sb: Sandbox, tq: string) => Promise<T>): Promise<T> {
   const sb = await startSandbox({ scenario: scaleScenario({ instances, brokers, delays: { serviceCreate: settleMs, endpointCreate: settleMs } }), kafka: false, addressPrefix: `127.${block++}`, log: () => undefined });
   const taskQueue = `bench-${Date.now()}-${block}`;
-  const workers = await createCrossVpcWorkers({ connection: native, taskQueue, activityDeps: { clients: clientsOf(sb) }, workflowBundle: { code: bundle.code }, shutdownGraceTime: '2s' });
   try {
-    return await workers.runUntil(() => fn(sb, taskQueue));
+    if (!inline) {
+      const worker = await startWorkerProcess(sb, taskQueue);
+      try {
+        const r = await fn(sb, taskQueue);
+        lastWorker = worker.usage();
+        return r;
+      } finally {
+        await worker.stop();
+      }
+    }
+    const workers = await createCrossVpcWorkers({ connection: native, taskQueue, activityDeps: { clients: clientsOf(sb) }, workflowBundle: { code: (await bundle()).code }, shutdownGraceTime: '2s' });
+    const r = await workers.runUntil(() => fn(sb, taskQueue));
+    lastWorker = { peakRssMb: Math.round(peakRss / 2 ** 20), cpuMs: NaN };
+    return r;
   } finally {
     await sb.stop();
   }
@@ -147,6 +212,14 @@ try {
     rows.push(`| realistic 60 s + 60 s, 3 brokers, ${side} side by side | ratios ${r.ratios.map((x) => x.toFixed(3)).join(' / ')} (learning) | ${r.apiCallsPerAccess.toFixed(1)} calls, ${r.eventsPerAccess} events per access | ${r.failures} failed |`);
     rows.push(`| realistic 60 s + 60 s, 3 brokers, then one on the warm worker | ratio ${r.warm.ratio.toFixed(3)} | ${r.warm.apiCalls} calls, ${r.warm.events} events | |`);
   }
+  if (parts.has('one')) {
+    const r = await withSandbox(1, 3, 2_000, async (sb, tq) => {
+      const [one] = await runAccesses(sb, tq, [0], 0, 1);
+      return { ok: one?.ok === true, wallMs: one?.wallMs, events: one?.events };
+    });
+    results.one = { ...r, worker: lastWorker };
+    rows.push(`| one access, 3 brokers, 2 s + 2 s | worker peak RSS ${lastWorker?.peakRssMb} MB, worker CPU ${((lastWorker?.cpuMs ?? NaN) / 1000).toFixed(1)} s (start included) | ${r.events} events | ${r.ok ? 'ok' : 'FAILED'} |`);
+  }
   if (parts.has('scale')) {
     const out = [];
     for (const n of values.n.split(',').map(Number)) {
@@ -157,11 +230,12 @@ try {
         const wallMs = Date.now() - t0;
         const calls = apiCalls(sb);
         const sampled = figures.filter((f) => f.events !== undefined).map((f) => f.events ?? 0);
-        return { n, byOperation: calls.byOperation, wallMs, accessesPerMin: (n / wallMs) * 60_000, peakRssMb: Math.round(peakRss / 2 ** 20), apiCallsPerAccess: calls.total / n, eventsPerAccess: median(sampled), failures: figures.filter((f) => !f.ok).length, throttled: calls.throttled, medianAccessMs: median(figures.map((f) => f.wallMs)) };
+        return { n, byOperation: calls.byOperation, wallMs, accessesPerMin: (n / wallMs) * 60_000, apiCallsPerAccess: calls.total / n, eventsPerAccess: median(sampled), failures: figures.filter((f) => !f.ok).length, throttled: calls.throttled, medianAccessMs: median(figures.map((f) => f.wallMs)) };
       });
-      out.push(r);
-      process.stderr.write(`scale N=${n} done: ${JSON.stringify(r)}\n`);
-      rows.push(`| scale N=${n}, 3 brokers, 2 s + 2 s | ${(r.wallMs / 1000).toFixed(1)} s, ${r.accessesPerMin.toFixed(0)} accesses/min, peak RSS ${r.peakRssMb} MB | ${r.apiCallsPerAccess.toFixed(1)} calls, ${r.eventsPerAccess} events per access | ${r.failures} failed, ${r.throttled} throttled |`);
+      const row = { ...r, worker: lastWorker, benchProcessPeakRssMb: Math.round(peakRss / 2 ** 20) };
+      out.push(row);
+      process.stderr.write(`scale N=${n} done: ${JSON.stringify(row)}\n`);
+      rows.push(`| scale N=${n}, 3 brokers, 2 s + 2 s | ${(r.wallMs / 1000).toFixed(1)} s, ${r.accessesPerMin.toFixed(0)} accesses/min, worker peak RSS ${lastWorker?.peakRssMb} MB, worker CPU ${((lastWorker?.cpuMs ?? NaN) / 1000).toFixed(1)} s | ${r.apiCallsPerAccess.toFixed(1)} calls, ${r.eventsPerAccess} events per access | ${r.failures} failed, ${r.throttled} throttled |`);
     }
     results.scale = out;
   }
