@@ -3,7 +3,8 @@
  * server (one partition per task queue). The worker is the product's own `crossvpc worker` from dist/ (built
  * first), in a process of its own configured by OTC_* variables from the sandbox's ready line, so its peak RSS
  * (VmHWM) and CPU time are its own; `--inline` runs it in this process instead (the earlier way).
- * `BENCH_WORKER_NODE_ARGS` adds node flags to the worker process (e.g. `--cpu-prof`). Parts (`--part`):
+ * `BENCH_WORKER_NODE_ARGS` adds node flags to the worker process (e.g. `--cpu-prof`), `BENCH_WORKER_LOG=<file>`
+ * keeps its stderr, `BENCH_NO_BUILD=1` skips the build (dist/ as it is). Parts (`--part`):
  *   ratio      wall time of one access ÷ the cloud's critical path (service settle + endpoint settle), at 3, 12
  *              and 30 brokers, short delays (1.5 s + 1.5 s); a cold worker and a warm one (second access).
  *   realistic  60 s + 60 s settles, 3 brokers, `--side` accesses side by side (started 2 s apart): ratio, API

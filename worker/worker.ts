@@ -14,10 +14,7 @@ import { currentWorkflowBundle } from '../src/devtools/build-state.js';
 import { CLOUD_SERVICES, cloudTaskQueue, verifyTaskQueue, vpcVerifyTaskQueue, type CloudService } from '../workflows/task-queues.js';
 import { activityLogIds } from './logging.js';
 import type { WorkerTracing } from './tracing.js';
-import { WORKFLOW_TRACING_MODULE } from './workflow-tracing.js';
-import { WORKFLOW_SHARED_MODULES, workflowsPath } from './workflow-bundle.js';
-
-export { workflowsPath };
+import { workflowBundleOptions } from './workflow-bundle.js';
 
 export { verifyTaskQueue };
 
@@ -36,7 +33,7 @@ export interface CrossVpcWorkerOptions {
   clientVpcId?: string;
   /**
    * Prebundled workflow code (tests bundle once per file); default {@link defaultWorkflowSource}. With
-   * `tracing`, it must have been bundled with {@link WORKFLOW_TRACING_MODULE} among its interceptor modules.
+   * `tracing`, it must have been bundled with the tracing interceptor module (worker/workflow-bundle.ts: `workflowBundleOptions('traced')`) among its interceptor modules.
    */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Tracing on (worker/tracing.ts): activity and workflow interceptors and the span sink. Unset: none installed. */
@@ -129,7 +126,8 @@ export async function runWorkers(entries: readonly { role: WorkerRole; taskQueue
 export function defaultWorkflowSource(traced = false): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'interceptors' | 'bundlerOptions'> {
   const codePath = currentWorkflowBundle(traced ? 'traced' : 'plain');
   if (codePath) return { workflowBundle: { codePath } };
-  return { workflowsPath, bundlerOptions: { preloadModules: [...WORKFLOW_SHARED_MODULES] }, ...(traced ? { interceptors: { workflowModules: [WORKFLOW_TRACING_MODULE] } } : {}) };
+  const { workflowsPath, workflowInterceptorModules, preloadModules } = workflowBundleOptions(traced ? 'traced' : 'plain');
+  return { workflowsPath, bundlerOptions: { preloadModules }, ...(workflowInterceptorModules.length ? { interceptors: { workflowModules: workflowInterceptorModules } } : {}) };
 }
 
 export async function createCrossVpcWorkers(o: CrossVpcWorkerOptions): Promise<CrossVpcWorkers> {
