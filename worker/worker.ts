@@ -48,6 +48,10 @@ export interface CrossVpcWorkerOptions {
    * docs/decisions/rate-limit.md.
    */
   cloudRates?: Partial<Record<CloudService, number>>;
+  /** Workflow runs kept in the main worker's cache (SDK default: from the heap size, ≈ 2,300 here). docs/decisions/worker-tuning.md. */
+  maxCachedWorkflows?: number;
+  /** Workflow tasks the main worker runs at once (SDK default 40). */
+  workflowTaskSlots?: number;
   identity?: string;
 }
 
@@ -200,6 +204,8 @@ export async function createCrossVpcWorkers(o: CrossVpcWorkerOptions): Promise<C
       // heartbeating wait) running, so the SDK's default of 100 slots starved `requestLock` once 100 accesses held
       // locks (measured: 200 accesses at once stalled at their first step). Cloud calls have their own workers.
       maxConcurrentActivityTaskExecutions: MAIN_ACTIVITY_SLOTS,
+      ...(o.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: o.maxCachedWorkflows } : {}),
+      ...(o.workflowTaskSlots !== undefined ? { maxConcurrentWorkflowTaskExecutions: o.workflowTaskSlots } : {}),
       ...(o.maxTaskQueueActivitiesPerSecond ? { maxTaskQueueActivitiesPerSecond: o.maxTaskQueueActivitiesPerSecond } : {}),
     });
   }

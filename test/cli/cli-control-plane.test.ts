@@ -80,9 +80,10 @@ describe('crossvpc CLI (control plane, no Kafka)', () => {
       for (const f of [...(flags[cmd] ?? []), '--help', 'environment:', 'exit codes']) expect(help?.stdout, cmd).toContain(f);
     }
 
-    const [bogus, rate, port, sub, json] = await Promise.all([
+    const [bogus, rate, cache, port, sub, json] = await Promise.all([
       cli(['worker', '--bogus']),
       cli(['worker', '--rate', 'fast']),
+      cli(['worker', '--max-cached-workflows', '1']),
       cli(['sandbox', '--port', '70000']),
       cli(['config', 'list']),
       cli(['provision', '--instance-id', 'x', '--json']),
@@ -92,6 +93,8 @@ describe('crossvpc CLI (control plane, no Kafka)', () => {
     expect(bogus.stderr).toContain('field --bogus');
     expect(rate.code).toBe(2);
     expect(rate.stderr).toContain('--rate must be a number');
+    expect(cache.code).toBe(2);
+    expect(cache.stderr).toContain('--max-cached-workflows must be between 2 and 100000');
     expect(port.code).toBe(2);
     expect(port.stderr).toContain('--port must be an integer 1..65530, got 70000');
     expect(sub.code).toBe(2);

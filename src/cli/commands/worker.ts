@@ -33,6 +33,8 @@ const spec = {
     'client-vpc-id': { type: 'string', value: 'ID', description: 'named access: the verify worker serves this client VPC (`<queue>-verify-<ID>`); run it inside that VPC' },
     rate: { type: 'string', value: 'N', description: 'at most N activities per second on the task queue (default unlimited)' },
     'cloud-rate': { type: 'string', value: 'SERVICE=N[,...]', description: 'global cloud-API limit, calls per second per service (vpcep, dms, vpc), across all workers (default unlimited)' },
+    'max-cached-workflows': { type: 'string', value: 'N', description: 'workflow runs kept in the worker\'s cache (default: the SDK\'s, from the heap size; docs/decisions/worker-tuning.md)' },
+    'workflow-task-slots': { type: 'string', value: 'N', description: 'workflow tasks run at once (default: the SDK\'s, 40)' },
     'wait-for-namespace': { type: 'boolean', description: 'when the namespace does not exist, say so and wait for it (default: exit 2 with the fix)' },
     'no-setup': { type: 'boolean', description: 'do not register missing search attributes at start, only check them (exit 2 when missing)' },
     'metrics-port': { type: 'string', value: 'N', description: 'serve Prometheus /metrics, /healthz and /readyz on this port (default off; 0 = any free port)' },
@@ -65,6 +67,8 @@ const spec = {
         .regex(/^(vpcep|dms|vpc)=\d+(\.\d+)?(,(vpcep|dms|vpc)=\d+(\.\d+)?)*$/, '--cloud-rate must be SERVICE=N[,SERVICE=N] with SERVICE vpcep, dms or vpc and N calls per second')
         .transform((v) => Object.fromEntries(v.split(',').map((kv) => { const [k, n] = kv.split('='); return [k ?? '', Number(n)]; })) as Partial<Record<CloudService, number>>)
         .optional(),
+      'max-cached-workflows': flag.positiveInt('max-cached-workflows', 2, 100_000),
+      'workflow-task-slots': flag.positiveInt('workflow-task-slots', 2, 10_000),
       'wait-for-namespace': flag.bool,
       'no-setup': flag.bool,
       'log-format': z.enum(['json', 'text'], { error: '--log-format must be json or text' }).default('text'),
@@ -164,7 +168,7 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 async function runWorkers(
-  args: { 'wait-for-namespace'?: boolean | undefined; 'no-setup'?: boolean | undefined; rate?: number | undefined; 'client-vpc-id'?: string | undefined; 'cloud-rate'?: Partial<Record<CloudService, number>> | undefined },
+  args: { 'wait-for-namespace'?: boolean | undefined; 'no-setup'?: boolean | undefined; rate?: number | undefined; 'client-vpc-id'?: string | undefined; 'cloud-rate'?: Partial<Record<CloudService, number>> | undefined; 'max-cached-workflows'?: number | undefined; 'workflow-task-slots'?: number | undefined },
   o: {
     temporal: { address: string; namespace: string };
     taskQueue: string;
@@ -204,6 +208,8 @@ async function runWorkers(
       shutdownGraceTime: '30s',
       ...(args.rate ? { maxTaskQueueActivitiesPerSecond: args.rate } : {}),
       ...(args['cloud-rate'] ? { cloudRates: args['cloud-rate'] } : {}),
+      ...(args['max-cached-workflows'] !== undefined ? { maxCachedWorkflows: args['max-cached-workflows'] } : {}),
+      ...(args['workflow-task-slots'] !== undefined ? { workflowTaskSlots: args['workflow-task-slots'] } : {}),
     });
     say(`${roles.map((r) => (r === 'main' ? `main on ${taskQueue}` : `verify on ${verifyQueue}`)).join(', ')} (namespace ${temporal.namespace}, ${temporal.address})`);
     const polling = [
