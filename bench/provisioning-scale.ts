@@ -3,7 +3,8 @@
  * server (one partition per task queue). The worker is the product's own `crossvpc worker` from dist/ (built
  * first), in a process of its own configured by OTC_* variables from the sandbox's ready line, so its peak RSS
  * (VmHWM) and CPU time are its own; `--inline` runs it in this process instead (the earlier way).
- * `BENCH_WORKER_NODE_ARGS` adds node flags to the worker process (e.g. `--cpu-prof`), `BENCH_WORKER_LOG=<file>`
+ * `BENCH_WORKER_NODE_ARGS` adds node flags to the worker process (e.g. `--cpu-prof`), `BENCH_WORKER_ARGS` flags to
+ * its `crossvpc worker` command (e.g. `--max-cached-workflows 500`), `BENCH_WORKER_LOG=<file>`
  * keeps its stderr, `BENCH_NO_BUILD=1` skips the build (dist/ as it is). Parts (`--part`):
  *   ratio      wall time of one access ÷ the cloud's critical path (service settle + endpoint settle), at 3, 12
  *              and 30 brokers, short delays (1.5 s + 1.5 s); a cold worker and a warm one (second access).
@@ -14,10 +15,16 @@
  *              throttling.
  * Prints a table and writes JSON to bench-results/ (git-ignored).
  *   one        one access (3 brokers, 2 s + 2 s): the worker's peak RSS for it.
- *   npx tsx bench/provisioning-scale.ts --part ratio,realistic,scale,one [--n 50,200,500] [--side 4] [--inline]
+ *   cli        `crossvpc provision --wait` against the default scenario with Kafka (1.5 s + 1.5 s, 3 brokers,
+ *              verification on, product default timings): the command's wall time ÷ the critical path
+ *              (settles + the `crossvpc/modify` call + the verification's produce/consume); a cold worker, then
+ *              `--runs` more on the warm one (median and range), the sandbox reset between runs.
+ *   npx tsx bench/provisioning-scale.ts --part ratio,realistic,scale,one,cli [--n 50,200,500] [--side 4] [--runs 3] [--inline]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
@@ -27,13 +34,13 @@ import { scaleScenario } from '../src/sandbox/scenario/scale-scenario.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/start-sandbox.js';
 import { startDevServer } from '../src/temporal/dev-server.js';
 import { awaitAccessOutcome, startOrJoinAccess } from '../src/temporal/access-client.js';
-import { sandboxEnv } from '../src/cli/dev/stack.js';
+import { sandboxEnv, sandboxRequest } from '../src/cli/dev/stack.js';
 import { createCrossVpcWorkers } from '../worker/worker.js';
 import { workflowBundleOptions } from '../worker/workflow-bundle.js';
 import { parseProvisionInput, portWorkflowId } from '../workflows/input.js';
 import { searchAttributeRegistrations } from '../workflows/search-attributes.js';
 
-const { values } = parseArgs({ options: { part: { type: 'string', default: 'ratio,realistic,scale' }, n: { type: 'string', default: '50,200,500' }, side: { type: 'string', default: '4' }, inline: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { part: { type: 'string', default: 'ratio,realistic,scale' }, n: { type: 'string', default: '50,200,500' }, side: { type: 'string', default: '4' }, runs: { type: 'string', default: '3' }, inline: { type: 'boolean', default: false } } });
 const parts = new Set(values.part.split(','));
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -122,7 +129,8 @@ interface WorkerProcess {
 async function startWorkerProcess(sb: Sandbox, taskQueue: string): Promise<WorkerProcess> {
   const env = { ...process.env, ...sandboxEnv(sb.ready, { address: server.address, namespace: 'default', taskQueue }), OTC_TIMEOUT_MS: '30000' };
   const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, 'src/cli/crossvpc.mjs', 'worker'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const workerArgs = (process.env.BENCH_WORKER_ARGS ?? '').split(' ').filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, 'src/cli/crossvpc.mjs', 'worker', ...workerArgs], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   await new Promise<void>((resolve, reject) => {
     child.stderr?.on('data', (d: Buffer) => {
@@ -152,7 +160,10 @@ async function startWorkerProcess(sb: Sandbox, taskQueue: string): Promise<Worke
 let lastWorker: { peakRssMb: number; cpuMs: number } | undefined;
 
 async function withSandbox<T>(instances: number, brokers: number, settleMs: number, fn: (sb: Sandbox, tq: string) => Promise<T>): Promise<T> {
-  const sb = await startSandbox({ scenario: scaleScenario({ instances, brokers, delays: { serviceCreate: settleMs, endpointCreate: settleMs } }), kafka: false, addressPrefix: `127.${block++}`, log: () => undefined });
+  return withStartedSandbox(await startSandbox({ scenario: scaleScenario({ instances, brokers, delays: { serviceCreate: settleMs, endpointCreate: settleMs } }), kafka: false, addressPrefix: `127.${block++}`, log: () => undefined }), fn);
+}
+
+async function withStartedSandbox<T>(sb: Sandbox, fn: (sb: Sandbox, tq: string) => Promise<T>): Promise<T> {
   const taskQueue = `bench-${Date.now()}-${block}`;
   try {
     if (!inline) {
@@ -220,6 +231,38 @@ try {
     });
     results.one = { ...r, worker: lastWorker };
     rows.push(`| one access, 3 brokers, 2 s + 2 s | worker peak RSS ${lastWorker?.peakRssMb} MB, worker CPU ${((lastWorker?.cpuMs ?? NaN) / 1000).toFixed(1)} s (start included) | ${r.events} events | ${r.ok ? 'ok' : 'FAILED'} |`);
+  }
+  if (parts.has('cli')) {
+    // The default scenario (3 brokers, service 1.5 s + endpoint 1.5 s) with real Kafka, product default timings.
+    const sb = await startSandbox({ addressPrefix: `127.${block++}`, log: () => undefined });
+    const r = await withStartedSandbox(sb, async (_sb, tq) => {
+      const { timeouts: _sandboxTimings, ...request } = sandboxRequest(sb.ready, { verify: true });
+      const dir = mkdtempSync(join(tmpdir(), 'bench-cli-'));
+      const inputFile = join(dir, 'request.json');
+      writeFileSync(inputFile, JSON.stringify(request));
+      const env = { ...process.env, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: tq };
+      const settleMs = sb.scenario.delays.serviceCreate + sb.scenario.delays.endpointCreate;
+      const runs = [];
+      for (let i = 0; i <= Number(values.runs); i++) {
+        await fetch(`${sb.adminUrl}/admin/reset`, { method: 'POST' });
+        sb.callLog.clear();
+        const t0 = performance.now();
+        const cli = spawnSync(process.execPath, ['src/cli/crossvpc.mjs', 'provision', '--wait', '--json', '--input', inputFile], { env, encoding: 'utf8' });
+        const wallMs = performance.now() - t0;
+        const line = JSON.parse(cli.stdout.trim().split('\n').pop() ?? '{}') as { status?: string; workflowId?: string; runId?: string };
+        const outcome = line.workflowId ? await awaitAccessOutcome(client.workflow.getHandle(line.workflowId, line.runId), line.runId) : undefined;
+        const modifyMs = sb.callLog.all().filter((c) => c.operation === 'dms.modifyCrossVpc').reduce((t, c) => t + c.durationMs, 0);
+        const verifyMs = outcome?.result?.verification?.elapsedMs ?? NaN;
+        const criticalMs = settleMs + modifyMs + verifyMs;
+        runs.push({ warm: i > 0, exit: cli.status, status: line.status, wallMs, criticalMs, settleMs, modifyMs, verifyMs, ratio: wallMs / criticalMs, apiCalls: apiCalls(sb).total });
+      }
+      return runs;
+    });
+    const warm = r.filter((x) => x.warm);
+    const ratios = warm.map((x) => x.ratio).sort((a, b) => a - b);
+    results.cli = { runs: r, worker: lastWorker };
+    const cold = r[0];
+    rows.push(`| \`crossvpc provision --wait\`, default scenario, Kafka, 1.5 s + 1.5 s, product defaults | cold ${cold?.ratio.toFixed(3)} (${((cold?.wallMs ?? NaN) / 1000).toFixed(2)} s); warm median ${median(ratios).toFixed(3)} [${ratios[0]?.toFixed(3)}–${ratios.at(-1)?.toFixed(3)}] (${(median(warm.map((x) => x.wallMs)) / 1000).toFixed(2)} s against ${(median(warm.map((x) => x.criticalMs)) / 1000).toFixed(2)} s) | ${median(warm.map((x) => x.apiCalls))} calls (warm) | ${r.every((x) => x.exit === 0 && x.status === 'verified') ? 'ok' : 'FAILED'} |`);
   }
   if (parts.has('scale')) {
     const out = [];
