@@ -13,7 +13,8 @@ import { readFile } from 'node:fs/promises';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { z } from 'zod';
-import { KafkaProbeError, probeKafka, type KafkaProbeOptions, type KafkaProbeResult, type KafkaProbeSecurity } from '../src/kafka/kafka-probe.js';
+import type { KafkaProbeOptions, KafkaProbeResult, KafkaProbeSecurity } from '../src/kafka/kafka-probe.js';
+import { KafkaProbeError } from '../src/kafka/probe-error.js';
 import { withDnsServer } from '../src/kafka/vpc-resolver.js';
 import { ErrorTypes } from '../workflows/errors.js';
 import type { VerifyArgs, VerifyResult } from './types.js';
@@ -69,8 +70,14 @@ export async function resolveSaslSecret(
   return { protocol: 'SASL_SSL', mechanism, username: parsed.data.username, password: parsed.data.password, caPem };
 }
 
+/** The product's probe, its Kafka client library loaded on the first verification (not at worker start). */
+async function probeKafkaLazily(options: KafkaProbeOptions): Promise<KafkaProbeResult> {
+  const { probeKafka } = await import('../src/kafka/kafka-probe.js');
+  return probeKafka(options);
+}
+
 export function createVerifyActivities(deps: VerifyDeps = {}) {
-  const probe = deps.probe ?? probeKafka;
+  const probe = deps.probe ?? probeKafkaLazily;
   const env = deps.env ?? process.env;
   return {
     async verifyKafka(args: VerifyArgs): Promise<VerifyResult> {

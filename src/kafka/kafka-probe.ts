@@ -17,6 +17,9 @@
 import { randomUUID } from 'node:crypto';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { Admin, Consumer, Producer, ProduceAcks, type BaseOptions, type ClusterMetadata } from '@platformatic/kafka';
+import { KafkaProbeError, type KafkaProbeStage } from './probe-error.js';
+
+export { KafkaProbeError, type KafkaProbeStage };
 
 export type KafkaProbeSecurity =
   | { protocol: 'PLAINTEXT' }
@@ -35,7 +38,6 @@ export type KafkaProbeSecurity =
       checkHostname?: boolean;
     };
 
-export type KafkaProbeStage = 'metadata' | 'metadata-mismatch' | 'produce' | 'consume';
 
 export interface KafkaProbeOptions {
   /** `host:port` entries, e.g. the endpoint IPs with port 9011. */
@@ -68,14 +70,6 @@ export interface KafkaProbeResult {
   elapsedMs: number;
 }
 
-export class KafkaProbeError extends Error {
-  readonly stage: KafkaProbeStage;
-  constructor(stage: KafkaProbeStage, message: string, options?: { cause?: unknown }) {
-    super(`Kafka probe failed at ${stage}: ${message}`, options);
-    this.name = 'KafkaProbeError';
-    this.stage = stage;
-  }
-}
 
 /** Connection options for @platformatic/kafka clients from a probe security setting. */
 export function kafkaConnectionOptions(
