@@ -1,5 +1,4 @@
 import { defineConfig } from 'vitest/config';
-import { LongestFirstSequencer } from './test/support/longest-first.js';
 
 /**
  * Test projects, by what a test needs (docs/architecture.md "Tests"):
@@ -24,8 +23,6 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 180_000,
     fileParallelism: true,
-    // The longest files start first (test/support/longest-first.ts; docs/decisions/ci-budget.md).
-    sequence: { sequencer: LongestFirstSequencer },
     // Most test time is waiting (sandbox delays, Temporal timers, brokers), so CI runs one more file at a time
     // than there are cores; CROSSVPC_TEST_WORKERS overrides (docs/decisions/ci-budget.md).
     maxWorkers: Number(process.env.CROSSVPC_TEST_WORKERS ?? '') || (process.env.CI ? 3 : 2),
