@@ -18,7 +18,7 @@
  *   cli        `crossvpc provision --wait` against the default scenario with Kafka (1.5 s + 1.5 s, 3 brokers,
  *              verification on, product default timings): the command's wall time ÷ the critical path
  *              (settles + the `crossvpc/modify` call + the verification's produce/consume); a cold worker, then
- *              `--runs` more on the warm one (median and range), the sandbox reset between runs.
+ *              `--runs` more on the warm one (median and range), `crossvpc teardown` between runs.
  *   npx tsx bench/provisioning-scale.ts --part ratio,realistic,scale,one,cli [--n 50,200,500] [--side 4] [--runs 3] [--inline]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -156,6 +156,14 @@ async function startWorkerProcess(sb: Sandbox, taskQueue: string): Promise<Worke
   };
 }
 
+/** Runs `crossvpc <args>` as its own process (asynchronously: the sandbox answers from this process meanwhile). */
+function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string }> {
+  const child = spawn(process.execPath, ['src/cli/crossvpc.mjs', ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  return new Promise((resolve) => child.on('exit', (status) => resolve({ status, stdout })));
+}
+
 /** The worker's figures of the last {@link withSandbox} run (process mode), else this process's peak RSS. */
 let lastWorker: { peakRssMb: number; cpuMs: number } | undefined;
 
@@ -244,10 +252,14 @@ try {
       const settleMs = sb.scenario.delays.serviceCreate + sb.scenario.delays.endpointCreate;
       const runs = [];
       for (let i = 0; i <= Number(values.runs); i++) {
-        await fetch(`${sb.adminUrl}/admin/reset`, { method: 'POST' });
+        // Between runs the access is removed the product's way. (Not spawnSync: the sandbox runs in this process.)
+        if (i > 0) {
+          const down = await run(['teardown', '--instance-id', request.instanceId, '--wait', '--json'], env);
+          if (down.status !== 0) throw new Error(`teardown failed: ${down.stdout}`);
+        }
         sb.callLog.clear();
         const t0 = performance.now();
-        const cli = spawnSync(process.execPath, ['src/cli/crossvpc.mjs', 'provision', '--wait', '--json', '--input', inputFile], { env, encoding: 'utf8' });
+        const cli = await run(['provision', '--wait', '--json', '--input', inputFile], env);
         const wallMs = performance.now() - t0;
         const line = JSON.parse(cli.stdout.trim().split('\n').pop() ?? '{}') as { status?: string; workflowId?: string; runId?: string };
         const outcome = line.workflowId ? await awaitAccessOutcome(client.workflow.getHandle(line.workflowId, line.runId), line.runId) : undefined;
