@@ -66,6 +66,18 @@ export const TASK_BURST_FACTOR = 3;
 /** Activity slots of the main queue's worker: one per lock held (idle waits) plus the short Temporal-side calls. */
 export const MAIN_ACTIVITY_SLOTS = 2_000;
 
+/** The main worker's slots, cache and rate, as the SDK takes them (docs/decisions/worker-tuning.md). */
+export function mainWorkerTuning(
+  o: Pick<CrossVpcWorkerOptions, 'maxCachedWorkflows' | 'workflowTaskSlots' | 'maxTaskQueueActivitiesPerSecond'>,
+): Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxCachedWorkflows' | 'maxConcurrentWorkflowTaskExecutions' | 'maxTaskQueueActivitiesPerSecond'> {
+  return {
+    maxConcurrentActivityTaskExecutions: MAIN_ACTIVITY_SLOTS,
+    ...(o.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: o.maxCachedWorkflows } : {}),
+    ...(o.workflowTaskSlots !== undefined ? { maxConcurrentWorkflowTaskExecutions: o.workflowTaskSlots } : {}),
+    ...(o.maxTaskQueueActivitiesPerSecond ? { maxTaskQueueActivitiesPerSecond: o.maxTaskQueueActivitiesPerSecond } : {}),
+  };
+}
+
 export interface CrossVpcWorkers {
   main?: Worker;
   verify?: Worker;
@@ -203,10 +215,7 @@ export async function createCrossVpcWorkers(o: CrossVpcWorkerOptions): Promise<C
       // The main queue's activities are Temporal-side: each lock held keeps one `awaitWorkflowClose` (an idle,
       // heartbeating wait) running, so the SDK's default of 100 slots starved `requestLock` once 100 accesses held
       // locks (measured: 200 accesses at once stalled at their first step). Cloud calls have their own workers.
-      maxConcurrentActivityTaskExecutions: MAIN_ACTIVITY_SLOTS,
-      ...(o.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: o.maxCachedWorkflows } : {}),
-      ...(o.workflowTaskSlots !== undefined ? { maxConcurrentWorkflowTaskExecutions: o.workflowTaskSlots } : {}),
-      ...(o.maxTaskQueueActivitiesPerSecond ? { maxTaskQueueActivitiesPerSecond: o.maxTaskQueueActivitiesPerSecond } : {}),
+      ...mainWorkerTuning(o),
     });
   }
   if (roles.has('verify')) {
