@@ -20,8 +20,8 @@ const benches: Bench[] = [
   { name: 'provisioning (default scenario, wall time, history events, API calls)', args: ['bench/provisioning-figures.ts'] },
   { name: 'cli-startup (crossvpc --help, status to its first network call)', args: ['bench/cli-startup.ts', '--runs', '5'] },
   {
-    name: 'provisioning-scale (critical-path ratio at 3/12/30 brokers, realistic 60 s settles, N=50/200/500 at once; JSON in bench-results/)',
-    args: ['bench/provisioning-scale.ts', '--part', 'ratio,realistic,scale', '--n', '50,200,500', '--side', '4'],
+    name: 'provisioning-scale (critical-path ratio at 3/12/30 brokers, realistic 60 s settles, provision --wait with Kafka, one access, N=50/200/500 at once; JSON in bench-results/)',
+    args: ['bench/provisioning-scale.ts', '--part', 'ratio,realistic,cli,one,scale', '--n', '50,200,500', '--side', '4', '--runs', '3'],
   },
 ];
 
