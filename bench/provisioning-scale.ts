@@ -22,7 +22,7 @@
  *   npx tsx bench/provisioning-scale.ts --part ratio,realistic,scale,one,cli [--n 50,200,500] [--side 4] [--runs 3] [--inline]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -268,6 +268,7 @@ try {
         const criticalMs = settleMs + modifyMs + verifyMs;
         runs.push({ warm: i > 0, exit: cli.status, status: line.status, wallMs, criticalMs, settleMs, modifyMs, verifyMs, ratio: wallMs / criticalMs, apiCalls: apiCalls(sb).total });
       }
+      rmSync(dir, { recursive: true, force: true });
       return runs;
     });
     const warm = r.filter((x) => x.warm);
