@@ -38,7 +38,6 @@ export type KafkaProbeSecurity =
       checkHostname?: boolean;
     };
 
-
 export interface KafkaProbeOptions {
   /** `host:port` entries, e.g. the endpoint IPs with port 9011. */
   bootstrapServers: string[];
@@ -69,7 +68,6 @@ export interface KafkaProbeResult {
   consumed: boolean;
   elapsedMs: number;
 }
-
 
 /** Connection options for @platformatic/kafka clients from a probe security setting. */
 export function kafkaConnectionOptions(
