@@ -19,7 +19,8 @@
  *              verification on, product default timings): the command's wall time ÷ the critical path
  *              (settles + the `crossvpc/modify` call + the verification's produce/consume); a cold worker, then
  *              `--runs` more on the warm one (median and range), `crossvpc teardown` between runs.
- *   npx tsx bench/provisioning-scale.ts --part ratio,realistic,scale,one,cli [--n 50,200,500] [--side 4] [--runs 3] [--inline]
+ * `--timeline` prints where the warm access's time went (ratio part; cli part: its last run) (bench/access-timeline.ts).
+ *   npx tsx bench/provisioning-scale.ts --part ratio,realistic,scale,one,cli [--n 50,200,500] [--side 4] [--runs 3] [--brokers 3,12,30] [--inline] [--timeline]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,6 +30,7 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { OtcClientSet } from '../activities/index.js';
+import { accessTimeline, renderTimeline } from './access-timeline.js';
 import { createOtcClients } from '../src/otc/otc-clients.js';
 import { scaleScenario } from '../src/sandbox/scenario/scale-scenario.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/start-sandbox.js';
@@ -40,7 +42,7 @@ import { workflowBundleOptions } from '../worker/workflow-bundle.js';
 import { parseProvisionInput, portWorkflowId } from '../workflows/input.js';
 import { searchAttributeRegistrations } from '../workflows/search-attributes.js';
 
-const { values } = parseArgs({ options: { part: { type: 'string', default: 'ratio,realistic,scale' }, n: { type: 'string', default: '50,200,500' }, side: { type: 'string', default: '4' }, runs: { type: 'string', default: '3' }, inline: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { part: { type: 'string', default: 'ratio,realistic,scale' }, n: { type: 'string', default: '50,200,500' }, side: { type: 'string', default: '4' }, runs: { type: 'string', default: '3' }, inline: { type: 'boolean', default: false }, timeline: { type: 'boolean', default: false }, brokers: { type: 'string', default: '3,12,30' } } });
 const parts = new Set(values.part.split(','));
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -70,7 +72,7 @@ function clientsOf(sb: Sandbox): (name: string) => OtcClientSet {
   return () => c;
 }
 
-interface AccessFigures { ok: boolean; wallMs: number; events: number | undefined }
+interface AccessFigures { ok: boolean; wallMs: number; events: number | undefined; workflowId: string; childIds: string[] }
 
 /** Runs accesses of `instances` (indexes) on one worker; `delayBetweenMs` between starts. */
 async function runAccesses(sb: Sandbox, taskQueue: string, indexes: number[], delayBetweenMs: number, countEvents: number): Promise<AccessFigures[]> {
@@ -93,7 +95,7 @@ async function runAccesses(sb: Sandbox, taskQueue: string, indexes: number[], de
         events = (await handle.fetchHistory()).events?.length ?? 0;
         for (const p of outcome.ports) events += (await client.workflow.getHandle(portWorkflowId(handle.workflowId, p.portId)).fetchHistory()).events?.length ?? 0;
       }
-      return { ok, wallMs, events };
+      return { ok, wallMs, events, workflowId: handle.workflowId, childIds: outcome.ports.map((p) => portWorkflowId(handle.workflowId, p.portId)) };
     }),
   );
 }
@@ -196,12 +198,13 @@ async function withStartedSandbox<T>(sb: Sandbox, fn: (sb: Sandbox, tq: string) 
 try {
   if (parts.has('ratio')) {
     const out = [];
-    for (const brokers of [3, 12, 30]) {
+    for (const brokers of values.brokers.split(',').map(Number)) {
       const r = await withSandbox(2, brokers, 1_500, async (sb, tq) => {
         const [cold] = await runAccesses(sb, tq, [0], 0, 1);
         sb.callLog.clear();
         const [warm] = await runAccesses(sb, tq, [1], 0, 1);
         const calls = apiCalls(sb);
+        if (values.timeline && warm) process.stderr.write(`\n--- timeline, warm access, ${brokers} brokers (${warm.wallMs} ms)\n${renderTimeline((await accessTimeline(client, warm.workflowId, warm.childIds)).spans)}\n`);
         return { brokers, coldRatio: (cold?.wallMs ?? NaN) / 3_000, warmRatio: (warm?.wallMs ?? NaN) / 3_000, warmWallMs: warm?.wallMs, warmApiCalls: calls.total, warmByOperation: calls.byOperation, warmEvents: warm?.events, ok: cold?.ok === true && warm?.ok === true };
       });
       out.push(r);
@@ -259,6 +262,7 @@ try {
         }
         sb.callLog.clear();
         const t0 = performance.now();
+        const startedAt = Date.now();
         const cli = await run(['provision', '--wait', '--json', '--input', inputFile], env);
         const wallMs = performance.now() - t0;
         const line = JSON.parse(cli.stdout.trim().split('\n').pop() ?? '{}') as { status?: string; workflowId?: string; runId?: string };
@@ -266,6 +270,10 @@ try {
         const modifyMs = sb.callLog.all().filter((c) => c.operation === 'dms.modifyCrossVpc').reduce((t, c) => t + c.durationMs, 0);
         const verifyMs = outcome?.result?.verification?.elapsedMs ?? NaN;
         const criticalMs = settleMs + modifyMs + verifyMs;
+        if (values.timeline && i === Number(values.runs) && line.workflowId && outcome) {
+          const { spans } = await accessTimeline(client, line.workflowId, outcome.ports.map((p) => portWorkflowId(line.workflowId ?? '', p.portId)), startedAt);
+          process.stderr.write(`\n--- timeline, crossvpc provision --wait, warm (${Math.round(wallMs)} ms from the command's start)\n${renderTimeline(spans)}\n`);
+        }
         runs.push({ warm: i > 0, exit: cli.status, status: line.status, wallMs, criticalMs, settleMs, modifyMs, verifyMs, ratio: wallMs / criticalMs, apiCalls: apiCalls(sb).total });
       }
       rmSync(dir, { recursive: true, force: true });
