@@ -11,7 +11,7 @@
 import { sleep } from '@temporalio/workflow';
 import type { PortCleanupArgs } from '../activities/types.js';
 import type { Leftover } from './definitions.js';
-import type { Polling } from './input.js';
+import type { Polling } from './polling-input.js';
 import { pollUntil } from './poll.js';
 import type { OtcProxy } from './proxies.js';
 import { errorMessage } from './saga.js';

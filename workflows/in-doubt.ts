@@ -6,7 +6,7 @@
 import { ApplicationFailure, sleep } from '@temporalio/workflow';
 import type { Ensured } from '../activities/cloud-call.js';
 import { ErrorTypes } from './errors.js';
-import type { Polling } from './input.js';
+import type { Polling } from './polling-input.js';
 import { pollDelayMs } from './polling.js';
 
 export interface SettleOptions<T> {

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { DEFAULT_ACCESS_ZONE, zoneNameSchema } from './broker-names.js';
 import { ipv4CidrSchema } from './cidr.js';
+import { millis as ms, PollingSchema } from './polling-input.js';
 
 /** Ids that also end up in tags (≤ 43 chars of `[A-Za-z0-9_@-]`) and in workflow ids. */
 export const resourceId = (what: string) =>
@@ -33,39 +34,7 @@ export const clientDomainIdSchema = z
   .max(64)
   .regex(/^[A-Za-z0-9]+$/, 'clientDomainId must be an account (domain) id: letters and digits');
 
-const ms = (what: string, min: number, max: number) =>
-  z.number({ error: `${what} must be a number of milliseconds` }).int().min(min, `${what} must be ≥ ${min} ms`).max(max, `${what} must be ≤ ${max} ms`);
-
-export const PollingSchema = z
-  .object({
-    /** Delay before the first status look (soon: most resources settle within seconds to minutes). */
-    firstPollMs: ms('timeouts.firstPollMs', 10, 600_000).default(2_000),
-    /** Cap of the exponential backoff between looks. */
-    maxPollMs: ms('timeouts.maxPollMs', 10, 3_600_000).default(20_000),
-    backoffCoefficient: z.number().min(1).max(10).default(1.6),
-    /** Give up waiting for one resource after this long (default 15 min). */
-    deadlineMs: ms('timeouts.deadlineMs', 100, 24 * 3_600_000).default(15 * 60_000),
-    /** How long compensations may wait for a deletion to finish (per resource). */
-    compensationDeadlineMs: ms('timeouts.compensationDeadlineMs', 100, 24 * 3_600_000).default(30 * 60_000),
-    /** How long the approval gate waits for the `approve` signal. */
-    approvalTimeoutMs: ms('timeouts.approvalTimeoutMs', 100, 7 * 24 * 3_600_000).default(24 * 3_600_000),
-    /** Start-to-close of one cloud API activity attempt. */
-    activityMs: ms('timeouts.activityMs', 1_000, 600_000).default(60_000),
-    /** Heartbeat timeout of cloud API activities (cancellation reaches a running call within ~0.8× this). */
-    heartbeatMs: ms('timeouts.heartbeatMs', 500, 600_000).default(10_000),
-    /** First retry interval of cloud API activities (the typed error's retryAfterMs wins when set). */
-    retryInitialMs: ms('timeouts.retryInitialMs', 10, 60_000).default(1_000),
-    /**
-     * How long a create (or modify) that got no answer may still be committed by the cloud: the run waits that
-     * long for it to appear before it creates again (never two copies). UNCONFIRMED bound: the API gateway's
-     * backend timeout (60 s by default on OTC API Gateway); the default leaves margin.
-     */
-    inDoubtMs: ms('timeouts.inDoubtMs', 100, 3_600_000).default(120_000),
-    /** How long an operation waits for the instance's operation lock (another one running) before it gives up. */
-    lockWaitMs: ms('timeouts.lockWaitMs', 100, 24 * 3_600_000).default(30 * 60_000),
-  })
-  .strict();
-export type Polling = z.infer<typeof PollingSchema>;
+export { PollingSchema, type Polling } from './polling-input.js';
 
 export const VerifySchema = z
   .object({
@@ -177,32 +146,4 @@ export function parseProvisionInput(raw: unknown): InputParseResult {
   return { ok: false, message: `invalid provisioning input: ${parts.join('; ')}`, fields };
 }
 
-/** Workflow id of the one access per instance. */
-export function accessWorkflowId(instanceId: string): string {
-  return `crossvpc-${instanceId}`;
-}
-
-/** Workflow id of one client VPC of a named access. */
-export function namedAccessWorkflowId(instanceId: string, clientVpcId: string): string {
-  return `crossvpc-${instanceId}-vpc-${clientVpcId}`;
-}
-
-/** Workflow id of the removal of one client VPC from a named access. */
-export function removeClientWorkflowId(instanceId: string, clientVpcId: string): string {
-  return `crossvpc-${instanceId}-vpc-${clientVpcId}-remove`;
-}
-
-/** Workflow id of the re-verification of one client VPC of a named access. */
-export function namedReverifyWorkflowId(instanceId: string, clientVpcId: string): string {
-  return `crossvpc-${instanceId}-vpc-${clientVpcId}-verify`;
-}
-
-/** Child workflow id of one broker port. */
-export function portWorkflowId(parentWorkflowId: string, portId: string): string {
-  return `${parentWorkflowId}-port-${portId}`;
-}
-
-/** Deterministic endpoint-service name (≤ 16 chars): `cvpc-` + first 11 alphanumerics of the port id. */
-export function serviceNameForPort(portId: string): string {
-  return `cvpc-${portId.replace(/[^A-Za-z0-9]/g, '').slice(0, 11)}`;
-}
+export { accessWorkflowId, namedAccessWorkflowId, namedReverifyWorkflowId, portWorkflowId, removeClientWorkflowId, serviceNameForPort } from './ids.js';

@@ -1,7 +1,7 @@
 /** Input and result of the per-port child workflow (built by the parent; validated again by the child). Pure. */
 import { z } from 'zod';
 import type { Leftover } from './definitions.js';
-import { PollingSchema } from './input.js';
+import { PollingSchema } from './polling-input.js';
 
 const PortBaselineSchema = z
   .object({

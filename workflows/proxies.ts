@@ -1,7 +1,8 @@
 /** Activity proxies with the option sets the workflows use. Workflow code. */
 import { ActivityCancellationType, patched, proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { createActivities, createVerifyActivities } from '../activities/index.js';
-import type { Polling, VerifyOptions } from './input.js';
+import type { Polling } from './polling-input.js';
+import type { VerifyOptions } from './input.js';
 import { ACTIVITY_SERVICE, CLOUD_SERVICES, cloudTaskQueue, verifyTaskQueue, type CloudService } from './task-queues.js';
 
 /** Patch id: cloud activities run on their service's task queue (runs begun before stay on the main queue). */
