@@ -101,7 +101,7 @@ export function createEndpointActivities(clients: Clients) {
             o,
           ),
         ).catch((err: unknown) => quotaRefusal(c, 'endpoint', err, scope));
-        return r.state === 'done' ? { state: 'done', value: { ...endpointView(r.value), createdAtMs: Date.now() } } : r;
+        return r.state === 'done' ? { state: 'done', value: { ...endpointView(r.value), createdAtMs: Date.now(), ...(scope.firstAttempt ? { onlyCreate: true as const } : {}) } } : r;
       });
     },
 

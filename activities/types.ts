@@ -163,6 +163,11 @@ export interface EndpointView {
   ip?: string;
   /** As {@link ServiceView.createdAtMs}. */
   createdAtMs?: number;
+  /**
+   * Created by the first attempt of its activity, which got the create's answer: no other create of this
+   * activity can have been sent, so no second endpoint of its making can appear later.
+   */
+  onlyCreate?: true;
 }
 
 export interface EndpointStatus {

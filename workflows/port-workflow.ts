@@ -8,14 +8,14 @@
  *  3. find or create the endpoint in the client VPC/subnet; wait until accepted (accept it when approval is on)
  *  4. one endpoint per port: remove extra ones a create without answer may have left
  */
-import { ApplicationFailure, CancellationScope, isCancellation, log, patched, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, isCancellation, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { AwaitSettledArgs, EndpointStatus, EndpointView, ServiceStatus, ServiceView } from '../activities/types.js';
 import { cleanupLine, removePortResources } from './cleanup.js';
 import { portProgressQuery, type UndoReport } from './definitions.js';
 import { ErrorTypes } from './errors.js';
 import { failureType, mayHaveMutated } from './failure-type.js';
 import { settleInDoubt } from './in-doubt.js';
-import { serviceNameForPort } from './input.js';
+import { serviceNameForPort } from './ids.js';
 import { pollUntil } from './poll.js';
 import { PortInputSchema, type PortFailureDetails, type PortResult } from './port-input.js';
 import { PortProgressTracker } from './port-progress.js';
@@ -26,6 +26,8 @@ import { errorMessage, listText, Saga } from './saga.js';
 export const WAIT_IN_ACTIVITY_PATCH = 'wait-in-one-activity';
 /** The patch id of creating without a look first where the baseline saw nothing of the port (docs/decisions/api-calls.md). */
 export const FRESH_CREATES_PATCH = 'fresh-creates';
+/** The patch id of skipping the endpoint reconcile after this run's only create (docs/decisions/api-calls.md). */
+export const ONE_CREATE_NO_RECONCILE_PATCH = 'one-create-no-reconcile';
 
 export async function provisionPortEndpoint(raw: unknown): Promise<PortResult> {
   const parsed = PortInputSchema.safeParse(raw);
@@ -222,13 +224,17 @@ export async function provisionPortEndpoint(raw: unknown): Promise<PortResult> {
     progress.endpoint(ep.endpointId, 'accepted', endpointIp);
 
     // ---- 4. one endpoint per port ------------------------------------------------------------------------
-    // Always, not only after a create in doubt: a worker that died mid-create (before its heartbeat said so)
-    // leaves a create nobody knows of, which the cloud may commit after the retry created another.
-    const reconciled = (
-      await forward.reconcilePortEndpoints.executeWithOptions({ summary: `keep one endpoint for port ${portId}${doubted ? ' (after a create in doubt)' : ''}` }, [
-        { ...epArgs, keepEndpointId: ep.endpointId, baseline: baselineEndpointIds },
-      ])
-    ).ids;
+    // Not only after a create in doubt: a worker that died mid-create (before its heartbeat said so) leaves a
+    // create nobody knows of, which the cloud may commit after the retry created another. Skipped only where no
+    // second create can exist: this run's one create, answered on its activity's first attempt, in a run that is
+    // neither a retry nor a reset of an earlier one (docs/decisions/api-calls.md).
+    const reconciled = onlyEndpointOfThisRun(ep, doubted) && patched(ONE_CREATE_NO_RECONCILE_PATCH)
+      ? []
+      : (
+          await forward.reconcilePortEndpoints.executeWithOptions({ summary: `keep one endpoint for port ${portId}${doubted ? ' (after a create in doubt)' : ''}` }, [
+            { ...epArgs, keepEndpointId: ep.endpointId, baseline: baselineEndpointIds },
+          ])
+        ).ids;
     progress.phase('ready');
     return {
       portId,
@@ -275,6 +281,16 @@ export async function provisionPortEndpoint(raw: unknown): Promise<PortResult> {
    */
   function awaitSettled(a: Omit<AwaitSettledArgs, 'since' | 'schedule'>, createdAtMs?: number) {
     return wait.awaitSettled.executeWithOptions({ summary: `wait: ${a.what}` }, [{ ...a, since: createdAtMs ?? Date.now(), schedule }]);
+  }
+
+  /**
+   * The endpoint is the only one this run can have made: created, answered, on its activity's first attempt, with
+   * no create in doubt before it, in the first attempt of a run that is not a reset (a reset run repeats creates
+   * the run it was reset from may have made).
+   */
+  function onlyEndpointOfThisRun(e: EndpointView, afterDoubt: boolean): boolean {
+    const info = workflowInfo();
+    return e.onlyCreate === true && !afterDoubt && info.attempt === 1 && info.runId === info.originalExecutionRunId && info.continuedFromExecutionRunId === undefined;
   }
 
   function serviceFailed(id: string, s: ServiceStatus): ApplicationFailure {

@@ -137,6 +137,18 @@ describe('endpoints', () => {
     expect(heartbeats[0]).toMatchObject({ sending: { what: 'createEndpoint' } });
   });
 
+  it('an endpoint created and answered on the first attempt is marked its only create; one created on a retry is not', async () => {
+    const first = await runIn(activityEnv().env, acts.ensureEndpoint, epArgs(svcId));
+    expect(first.state === 'done' && first.value.onlyCreate).toBe(true);
+    cloud.endpoints.length = 0;
+    const retried = await runIn(activityEnv({ attempt: 2 }).env, acts.ensureEndpoint, epArgs(svcId));
+    expect(retried.state === 'done' && retried.value.onlyCreate).toBeUndefined();
+    expect(cloud.count('vpcep.createEndpoint')).toBe(2);
+    // Adopted, not created: not this attempt's create either.
+    const adopted = await runIn(activityEnv().env, acts.ensureEndpoint, epArgs(svcId));
+    expect(adopted.state === 'done' && adopted.value.onlyCreate).toBeUndefined();
+  });
+
   it('a retried attempt whose predecessor sent a create without an answer does not create again', async () => {
     const { env } = activityEnv({ attempt: 2, heartbeatDetails: { unanswered: [{ what: 'createEndpoint', sentAt: 1_000 }] } });
     expect(await runIn(env, acts.ensureEndpoint, epArgs(svcId))).toEqual({ state: 'in-doubt', what: 'createEndpoint', sentAt: 1_000 });
