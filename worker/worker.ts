@@ -142,8 +142,8 @@ export async function runWorkers(entries: readonly { role: WorkerRole; taskQueue
 export function defaultWorkflowSource(traced = false): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'interceptors' | 'bundlerOptions'> {
   const codePath = currentWorkflowBundle(traced ? 'traced' : 'plain');
   if (codePath) return { workflowBundle: { codePath } };
-  const { workflowsPath, workflowInterceptorModules, preloadModules } = workflowBundleOptions(traced ? 'traced' : 'plain');
-  return { workflowsPath, bundlerOptions: { preloadModules }, ...(workflowInterceptorModules.length ? { interceptors: { workflowModules: workflowInterceptorModules } } : {}) };
+  const { workflowsPath, workflowInterceptorModules, preloadModules, webpackConfigHook } = workflowBundleOptions(traced ? 'traced' : 'plain');
+  return { workflowsPath, bundlerOptions: { preloadModules, webpackConfigHook }, ...(workflowInterceptorModules.length ? { interceptors: { workflowModules: workflowInterceptorModules } } : {}) };
 }
 
 export async function createCrossVpcWorkers(o: CrossVpcWorkerOptions): Promise<CrossVpcWorkers> {

@@ -11,7 +11,10 @@
  */
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { BundleOptions } from '@temporalio/worker';
 import { WORKFLOW_TRACING_MODULE } from './workflow-tracing.js';
+
+type WebpackConfiguration = Parameters<NonNullable<BundleOptions['webpackConfigHook']>>[0];
 
 const ext = extname(import.meta.url) || '.ts';
 
@@ -21,7 +24,21 @@ export const workflowsPath = fileURLToPath(new URL(`../workflows/index${ext}`, i
 /** Modules evaluated once per workflow context and shared by every workflow run (see above). */
 export const WORKFLOW_SHARED_MODULES: readonly string[] = [fileURLToPath(new URL(`../workflows/shared-modules${ext}`, import.meta.url))];
 
+/**
+ * The bundle keeps every `import()` inside it, evaluated when called (workflows/index.ts loads each workflow's
+ * module on its first activation): webpack would otherwise emit a chunk file the worker never loads.
+ */
+export function eagerDynamicImports(config: WebpackConfiguration): WebpackConfiguration {
+  const javascript = { ...config.module?.parser?.javascript, dynamicImportMode: 'eager' as const };
+  return { ...config, module: { ...config.module, parser: { ...config.module?.parser, javascript } } };
+}
+
 /** The options of `bundleWorkflowCode` for the plain or the traced bundle (without the logger). */
-export function workflowBundleOptions(kind: 'plain' | 'traced' = 'plain'): { workflowsPath: string; workflowInterceptorModules: string[]; preloadModules: string[] } {
-  return { workflowsPath, workflowInterceptorModules: kind === 'traced' ? [WORKFLOW_TRACING_MODULE] : [], preloadModules: [...WORKFLOW_SHARED_MODULES] };
+export function workflowBundleOptions(kind: 'plain' | 'traced' = 'plain'): {
+  workflowsPath: string;
+  workflowInterceptorModules: string[];
+  preloadModules: string[];
+  webpackConfigHook: (config: WebpackConfiguration) => WebpackConfiguration;
+} {
+  return { workflowsPath, workflowInterceptorModules: kind === 'traced' ? [WORKFLOW_TRACING_MODULE] : [], preloadModules: [...WORKFLOW_SHARED_MODULES], webpackConfigHook: eagerDynamicImports };
 }
