@@ -258,14 +258,10 @@ export class CrossVpcClient {
     const taskQueue = this.taskQueueOf(options);
     const workflowId = accessWorkflowId(input.instanceId);
     try {
-      const before = await this.temporal.workflow
-        .getHandle(workflowId)
-        .describe()
-        .then((d) => (d.status.name === 'RUNNING' ? d.runId : undefined))
-        .catch(() => undefined);
+      // No describe first: the start says whether it started a run or joined the running one.
       const handle = await startOrJoinAccess(this.temporal, taskQueue, input);
       const runId = handle.firstExecutionRunId;
-      return { instanceId: input.instanceId, workflowId, runId, joined: before === runId, workflow: this.temporal.workflow.getHandle(workflowId, runId) };
+      return { instanceId: input.instanceId, workflowId, runId, joined: handle.joined, workflow: this.temporal.workflow.getHandle(workflowId, runId) };
     } catch (err) {
       throw this.err(err, `access ${workflowId}`);
     }

@@ -110,16 +110,19 @@ export function differingFields(a: unknown, b: unknown, prefix = ''): string[] {
   return JSON.stringify(a) === JSON.stringify(b) ? [] : [prefix || '(input)'];
 }
 
+/** The run of an access: started by this call (`joined: false`) or already running with the same input. */
+export type AccessRunHandle = WorkflowHandleWithFirstExecutionRunId & { joined: boolean };
+
 /**
  * Starts the access for `input.instanceId`, or joins the run already going when it runs with the **same** input;
  * a running access with another input is refused (`AccessInputConflictError`, nothing is started). A closed run
  * with the same id may be started again (a re-run creates nothing new and re-verifies).
  */
-export async function startOrJoinAccess(client: Client, taskQueue: string, input: ProvisionInput): Promise<WorkflowHandleWithFirstExecutionRunId> {
+export async function startOrJoinAccess(client: Client, taskQueue: string, input: ProvisionInput): Promise<AccessRunHandle> {
   const workflowId = accessWorkflowId(input.instanceId);
   for (let attempt = 0; ; attempt += 1) {
     const started = await tryStart();
-    if (started) return started;
+    if (started) return Object.assign(started, { joined: false });
     // Running: join it when it was started with the same input.
     const running = client.workflow.getHandle(workflowId);
     const d = await running.describe();
@@ -133,7 +136,7 @@ export async function startOrJoinAccess(client: Client, taskQueue: string, input
     }
     const differ = differingFields(theirs, input);
     if (differ.length > 0) throw new AccessInputConflictError(workflowId, d.runId, differ);
-    return Object.assign(client.workflow.getHandle(workflowId, d.runId), { firstExecutionRunId: d.runId }) as WorkflowHandleWithFirstExecutionRunId;
+    return Object.assign(client.workflow.getHandle(workflowId, d.runId), { firstExecutionRunId: d.runId, joined: true }) as AccessRunHandle;
   }
 
   async function tryStart(): Promise<WorkflowHandleWithFirstExecutionRunId | undefined> {
