@@ -45,6 +45,7 @@ describe('replay of recorded histories', () => {
         'named-remove-client-vpc.json',
         'named-remove-cross-account.json',
         'named-migrate-back-to-ip.json',
+        'one-create-child.json',
       ]),
     );
     const traced = kind === 'traced';

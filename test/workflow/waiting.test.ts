@@ -76,7 +76,21 @@ describe('waiting for a resource to settle', () => {
       const looks = (await admin<{ calls: Call[] }>(suite, 'GET', '/admin/calls?limit=5000')).calls.filter((c) => c.operation === 'vpcep.getEndpointService' || c.operation === 'vpcep.getEndpoint');
       expect(looks.length, 'status looks of 6 resources').toBeLessThanOrEqual(6 * 2);
       // Replay fixture of a port whose creates skipped their find (patched 'fresh-creates').
-      await saveHistory(suite.env.client.workflow.getHandle(portWorkflowId(handle.workflowId, third.ports[0]?.portId ?? '')), 'fresh-creates-child');
+      const thirdChild = suite.env.client.workflow.getHandle(portWorkflowId(handle.workflowId, third.ports[0]?.portId ?? ''));
+      await saveHistory(thirdChild, 'fresh-creates-child');
+      // Each endpoint was its run's only create, answered on the first attempt: no reconcile list in the cloud's
+      // call log, none in the child's history (patched 'one-create-no-reconcile'); its replay fixture.
+      const calls = (await admin<{ calls: Call[] }>(suite, 'GET', '/admin/calls?limit=5000')).calls;
+      expect(calls.filter((c) => c.operation === 'vpcep.createEndpoint')).toHaveLength(3);
+      expect(calls.filter((c) => c.operation === 'vpcep.listEndpoints')).toHaveLength(0);
+      const thirdEvents = (await thirdChild.fetchHistory()).events ?? [];
+      const patches = thirdEvents.flatMap((e) => {
+        const data = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
+        return data ? [new TextDecoder().decode(data)] : [];
+      });
+      expect(patches.some((p) => p.includes('one-create-no-reconcile')), `patch markers: ${patches.join(', ')}`).toBe(true);
+      expect(thirdEvents.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'reconcilePortEndpoints')).toHaveLength(0);
+      await saveHistory(thirdChild, 'one-create-child');
     });
   });
 });
