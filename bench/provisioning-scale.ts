@@ -24,7 +24,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
@@ -117,7 +117,8 @@ function apiCalls(sb: Sandbox): { total: number; throttled: number; byOperation:
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-const results: Record<string, unknown> = { machine: 'shared 2-core machine, loaded by other agents', startedAt: new Date().toISOString() };
+// What the figures were measured on: cores and the load average when the run started (a busy machine moves them).
+const results: Record<string, unknown> = { machine: { cores: cpus().length, loadAverage1m: loadavg()[0], node: process.version }, startedAt: new Date().toISOString() };
 const rows: string[] = [];
 let block = Number(process.env.BENCH_BLOCK ?? 60);
 

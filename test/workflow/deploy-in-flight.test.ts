@@ -63,16 +63,20 @@ async function changedBundle(): Promise<{ code: string }> {
   );
   try {
     const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+    const product = workflowBundleOptions();
     const { code } = await bundleWorkflowCode({
-      ...workflowBundleOptions(),
+      ...product,
       logger: quiet,
-      webpackConfigHook: (config) => ({
-        ...config,
-        module: {
-          ...config.module,
-          rules: [...(config.module?.rules ?? []), { test: /[\\/]workflows[\\/]access-workflow\.ts$/, enforce: 'pre', use: [{ loader, options: { edits: CHANGE } }] }],
-        },
-      }),
+      webpackConfigHook: (raw) => {
+        const config = product.webpackConfigHook(raw);
+        return {
+          ...config,
+          module: {
+            ...config.module,
+            rules: [...(config.module?.rules ?? []), { test: /[\\/]workflows[\\/]access-workflow\.ts$/, enforce: 'pre', use: [{ loader, options: { edits: CHANGE } }] }],
+          },
+        };
+      },
     });
     return { code };
   } finally {
