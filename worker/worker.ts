@@ -50,7 +50,7 @@ export interface CrossVpcWorkerOptions {
   cloudRates?: Partial<Record<CloudService, number>>;
   /** Workflow runs kept in the main worker's cache (SDK default: from the heap size, ≈ 2,300 here). docs/decisions/worker-tuning.md. */
   maxCachedWorkflows?: number;
-  /** Workflow tasks the main worker runs at once (SDK default 40). */
+  /** Workflow tasks the main worker runs at once (SDK default {@link SDK_WORKFLOW_TASK_SLOTS}). */
   workflowTaskSlots?: number;
   identity?: string;
 }
@@ -62,6 +62,9 @@ export interface CrossVpcWorkerOptions {
  * CALLS_PER_TASK × TASK_BURST_FACTOR (measured: test/workflow/rate-limit.test.ts).
  */
 export const TASK_BURST_FACTOR = 3;
+
+/** The SDK's own `maxConcurrentWorkflowTaskExecutions` (1.24), what the main worker runs unless given: said in the CLI's help. */
+export const SDK_WORKFLOW_TASK_SLOTS = 40;
 
 /** Activity slots of the main queue's worker: one per lock held (idle waits) plus the short Temporal-side calls. */
 export const MAIN_ACTIVITY_SLOTS = 2_000;

@@ -12,7 +12,7 @@ import { NamespaceSetupError, searchAttributeFix, setupNamespace } from '../../t
 import { z } from 'zod';
 import { ConfigError, loadConfig, type AppConfig } from '../../config/env-config.js';
 import { temporalEnv } from '../../temporal/access-client.js';
-import { clientsFromConfig, createCrossVpcWorkers, verifyTaskQueue, WorkerFailure, type WorkerRole } from '../../../worker/worker.js';
+import { clientsFromConfig, createCrossVpcWorkers, SDK_WORKFLOW_TASK_SLOTS, verifyTaskQueue, WorkerFailure, type WorkerRole } from '../../../worker/worker.js';
 import { vpcVerifyTaskQueue } from '../../../workflows/task-queues.js';
 import { parseDnsServer } from '../../kafka/vpc-resolver.js';
 import { ExitCode } from '../exit-codes.js';
@@ -34,7 +34,7 @@ const spec = {
     rate: { type: 'string', value: 'N', description: 'at most N activities per second on the task queue (default unlimited)' },
     'cloud-rate': { type: 'string', value: 'SERVICE=N[,...]', description: 'global cloud-API limit, calls per second per service (vpcep, dms, vpc), across all workers (default unlimited)' },
     'max-cached-workflows': { type: 'string', value: 'N', description: 'workflow runs kept in the worker\'s cache (default: the SDK\'s, from the heap size; docs/decisions/worker-tuning.md)' },
-    'workflow-task-slots': { type: 'string', value: 'N', description: 'workflow tasks run at once (default: the SDK\'s, 40)' },
+    'workflow-task-slots': { type: 'string', value: 'N', description: `workflow tasks run at once (default: the SDK's, ${SDK_WORKFLOW_TASK_SLOTS})` },
     'wait-for-namespace': { type: 'boolean', description: 'when the namespace does not exist, say so and wait for it (default: exit 2 with the fix)' },
     'no-setup': { type: 'boolean', description: 'do not register missing search attributes at start, only check them (exit 2 when missing)' },
     'metrics-port': { type: 'string', value: 'N', description: 'serve Prometheus /metrics, /healthz and /readyz on this port (default off; 0 = any free port)' },
