@@ -38,7 +38,7 @@ try {
     endpoints: { ...ready.endpoints },
     timeoutMs: 10_000,
   });
-  const bundle = await bundleWorkflowCode({ ...workflowBundleOptions(), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
+  const bundle = await bundleWorkflowCode(workflowBundleOptions());
   const d = sandbox.scenario.delays;
   const criticalDelayMs = d.serviceCreate + d.endpointCreate;
   const runs: unknown[] = [];

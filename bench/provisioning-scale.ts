@@ -46,14 +46,13 @@ const { values } = parseArgs({ options: { part: { type: 'string', default: 'rati
 const parts = new Set(values.part.split(','));
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
-const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 const server = await startDevServer({ searchAttributes: [...searchAttributeRegistrations] });
 const connection = await Connection.connect({ address: server.address });
 const client = new Client({ connection });
 const native = await NativeConnection.connect({ address: server.address });
 const inline = values.inline;
 let bundled: Awaited<ReturnType<typeof bundleWorkflowCode>> | undefined;
-const bundle = async (): Promise<Awaited<ReturnType<typeof bundleWorkflowCode>>> => (bundled ??= await bundleWorkflowCode({ ...workflowBundleOptions(), logger: quiet }));
+const bundle = async (): Promise<Awaited<ReturnType<typeof bundleWorkflowCode>>> => (bundled ??= await bundleWorkflowCode(workflowBundleOptions()));
 if (!inline) {
   // The worker process runs dist/ and its prebuilt workflow bundle.
   const built = process.env.BENCH_NO_BUILD ? { status: 0 } : spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: ['ignore', 'ignore', 'inherit'] });

@@ -48,11 +48,10 @@ if (compiled.status !== 0) {
 }
 
 const { bundleWorkflowCode } = await import(pathToFileURL(require.resolve('@temporalio/worker')).href);
-const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 const { workflowBundleOptions } = await import(pathToFileURL(join(dist, 'worker', 'workflow-bundle.js')).href);
 const [bundle, traced] = await Promise.all([
-  bundleWorkflowCode({ ...workflowBundleOptions('plain'), logger: quiet }),
-  bundleWorkflowCode({ ...workflowBundleOptions('traced'), logger: quiet }),
+  bundleWorkflowCode(workflowBundleOptions('plain')),
+  bundleWorkflowCode(workflowBundleOptions('traced')),
 ]);
 mkdirSync(dist, { recursive: true });
 writeFileSync(join(dist, 'workflow-bundle.js'), bundle.code);

@@ -11,7 +11,7 @@
  */
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BundleOptions } from '@temporalio/worker';
+import type { BundleOptions, Logger } from '@temporalio/worker';
 import { WORKFLOW_TRACING_MODULE } from './workflow-tracing.js';
 
 type WebpackConfiguration = Parameters<NonNullable<BundleOptions['webpackConfigHook']>>[0];
@@ -36,7 +36,7 @@ export function eagerDynamicImports(config: WebpackConfiguration): WebpackConfig
 /**
  * What a workflow thread holds of the bundle, made smaller (docs/decisions/worker-tuning.md "A leaner bundle"):
  *  - modules whose exports nothing uses are left out, where their package declares them free of side effects
- *    (`sideEffects` in its package.json: zod's locales, its JSON-Schema conversions; webpack's production
+ *    (`sideEffects` in its package.json: zod's other locales, its conversion from JSON Schema; webpack's production
  *    tree-shaking, without minifying: names and lines stay as written). Our own packages declare nothing, so
  *    every module of ours stays;
  *  - the inline source map keeps its mappings (stack traces of a workflow still name our sources and lines) but
@@ -53,12 +53,17 @@ export function productBundleConfig(config: WebpackConfiguration): WebpackConfig
   return leanBundle(eagerDynamicImports(config));
 }
 
-/** The options of `bundleWorkflowCode` for the plain or the traced bundle (without the logger). */
+const noop = (): void => undefined;
+/** The bundler's logger: webpack's report of a successful build is not ours to print (errors reach the caller as the rejection). */
+const silent: Logger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop };
+
+/** The options of `bundleWorkflowCode` for the plain or the traced bundle, with a silent logger. */
 export function workflowBundleOptions(kind: 'plain' | 'traced' = 'plain'): {
+  logger: Logger;
   workflowsPath: string;
   workflowInterceptorModules: string[];
   preloadModules: string[];
   webpackConfigHook: (config: WebpackConfiguration) => WebpackConfiguration;
 } {
-  return { workflowsPath, workflowInterceptorModules: kind === 'traced' ? [WORKFLOW_TRACING_MODULE] : [], preloadModules: [...WORKFLOW_SHARED_MODULES], webpackConfigHook: productBundleConfig };
+  return { logger: silent, workflowsPath, workflowInterceptorModules: kind === 'traced' ? [WORKFLOW_TRACING_MODULE] : [], preloadModules: [...WORKFLOW_SHARED_MODULES], webpackConfigHook: productBundleConfig };
 }

@@ -30,8 +30,7 @@ export function testWorkflowBundle(kind: 'plain' | 'traced' = 'plain'): Promise<
     bundle = (async () => {
       const prebuilt = currentWorkflowBundle(kind);
       if (prebuilt) return { code: readFileSync(prebuilt, 'utf8') };
-      const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
-      return { code: (await bundleWorkflowCode({ ...workflowBundleOptions(kind), logger: quiet })).code };
+      return { code: (await bundleWorkflowCode(workflowBundleOptions(kind))).code };
     })();
     bundles.set(kind, bundle);
   }

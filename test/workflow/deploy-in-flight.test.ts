@@ -62,11 +62,9 @@ async function changedBundle(): Promise<{ code: string }> {
 `,
   );
   try {
-    const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
     const product = workflowBundleOptions();
     const { code } = await bundleWorkflowCode({
       ...product,
-      logger: quiet,
       webpackConfigHook: (raw) => {
         const config = product.webpackConfigHook(raw);
         return {

@@ -49,7 +49,7 @@ describe('replay of recorded histories', () => {
       ]),
     );
     const traced = kind === 'traced';
-    const bundle = await bundleWorkflowCode({ ...workflowBundleOptions(traced ? 'traced' : 'plain'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
+    const bundle = await bundleWorkflowCode(workflowBundleOptions(traced ? 'traced' : 'plain'));
     // The traced worker's sink, as worker/tracing.ts injects it (the SDK does not call sinks while replaying).
     const exported = new InMemorySpanExporter();
     const sinks: ReplayWorkerOptions['sinks'] = traced ? { exporter: makeWorkflowExporter(new SimpleSpanProcessor(exported), Resource.default()) } : {};

@@ -136,7 +136,6 @@ export function sandboxRequest(ready: ReadyLine, options: { crossAccount?: boole
   };
 }
 
-const quiet = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop };
 function noop(): void {
   // dropped
 }
@@ -196,7 +195,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
   });
   // The build's prebuilt bundle when it is current with workflows/, else bundled now (in parallel).
   const prebuilt = defaultWorkflowSource().workflowBundle;
-  const bundleP: Promise<NonNullable<WorkerOptions['workflowBundle']>> = prebuilt ? Promise.resolve(prebuilt) : bundleWorkflowCode({ ...workflowBundleOptions(), logger: quiet }).then((b) => ({ code: b.code }));
+  const bundleP: Promise<NonNullable<WorkerOptions['workflowBundle']>> = prebuilt ? Promise.resolve(prebuilt) : bundleWorkflowCode(workflowBundleOptions()).then((b) => ({ code: b.code }));
   const settled = await Promise.allSettled([serverP, sandboxP, bundleP]);
   const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   const cleanupStarted = async (): Promise<void> => {

@@ -14,12 +14,10 @@ interface SourceMap {
   mappings: string;
 }
 
-const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
-let code = '';
 let map: SourceMap = { sources: [], mappings: '' };
 
 beforeAll(async () => {
-  ({ code } = await bundleWorkflowCode({ ...workflowBundleOptions('plain'), logger: quiet }));
+  const { code } = await bundleWorkflowCode(workflowBundleOptions('plain'));
   const at = code.lastIndexOf('//# sourceMappingURL=data:application/json;');
   const base64 = code.slice(code.indexOf('base64,', at) + 'base64,'.length).trim();
   map = JSON.parse(Buffer.from(base64, 'base64').toString()) as SourceMap;
