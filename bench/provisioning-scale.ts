@@ -9,7 +9,7 @@
  *   ratio      wall time of one access ÷ the cloud's critical path (service settle + endpoint settle), at 3, 12
  *              and 30 brokers, short delays (1.5 s + 1.5 s); a cold worker and a warm one (second access).
  *   realistic  60 s + 60 s settles, 3 brokers, `--side` accesses side by side (started 2 s apart): ratio, API
- *              calls and history events per access.
+ *              calls and history events per access. `--polling fixed-1s`: the accesses ask for a look every second.
  *   scale      N accesses at once (3 brokers each, 2 s + 2 s), N from `--n 50,200,500`: throughput, peak RSS of
  *              this process (worker + sandbox + client), API calls and history events per access, failures,
  *              throttling.
@@ -20,7 +20,7 @@
  *              (settles + the `crossvpc/modify` call + the verification's produce/consume); a cold worker, then
  *              `--runs` more on the warm one (median and range), `crossvpc teardown` between runs.
  * `--timeline` prints where the warm access's time went (ratio part; cli part: its last run) (bench/access-timeline.ts).
- *   npx tsx bench/provisioning-scale.ts --part ratio,realistic,scale,one,cli [--n 50,200,500] [--side 4] [--runs 3] [--brokers 3,12,30] [--inline] [--timeline]
+ *   npx tsx bench/provisioning-scale.ts --part ratio,realistic,scale,one,cli [--n 50,200,500] [--side 4] [--runs 3] [--brokers 3,12,30] [--polling default|fixed-1s] [--inline] [--timeline]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -42,8 +42,12 @@ import { workflowBundleOptions } from '../worker/workflow-bundle.js';
 import { parseProvisionInput, portWorkflowId } from '../workflows/input.js';
 import { searchAttributeRegistrations } from '../workflows/search-attributes.js';
 
-const { values } = parseArgs({ options: { part: { type: 'string', default: 'ratio,realistic,scale' }, n: { type: 'string', default: '50,200,500' }, side: { type: 'string', default: '4' }, runs: { type: 'string', default: '3' }, inline: { type: 'boolean', default: false }, timeline: { type: 'boolean', default: false }, brokers: { type: 'string', default: '3,12,30' } } });
+const { values } = parseArgs({ options: { part: { type: 'string', default: 'ratio,realistic,scale' }, n: { type: 'string', default: '50,200,500' }, side: { type: 'string', default: '4' }, runs: { type: 'string', default: '3' }, inline: { type: 'boolean', default: false }, timeline: { type: 'boolean', default: false }, brokers: { type: 'string', default: '3,12,30' }, polling: { type: 'string', default: 'default' } } });
 const parts = new Set(values.part.split(','));
+/** `--polling fixed-1s`: the accesses' own schedule a look every second (issue 12's "best a user can set" row), else the product's. */
+const POLLING = { default: {}, 'fixed-1s': { firstPollMs: 1_000, maxPollMs: 1_000, backoffCoefficient: 1 } } as const;
+if (!(values.polling in POLLING)) throw new Error(`--polling must be ${Object.keys(POLLING).join(' or ')}`);
+const polling = POLLING[values.polling as keyof typeof POLLING];
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const server = await startDevServer({ searchAttributes: [...searchAttributeRegistrations] });
@@ -82,7 +86,7 @@ async function runAccesses(sb: Sandbox, taskQueue: string, indexes: number[], de
       await new Promise((r) => setTimeout(r, k * delayBetweenMs));
       const inst = sb.ready.instances[i];
       if (!inst) throw new Error(`instance ${i}`);
-      const parsed = parseProvisionInput({ instanceId: inst.instanceId, clientVpcId: net.vpcId, clientSubnetId: net.subnetId, clientSubnetCidr: net.cidr, verify: { enabled: false }, timeouts: { deadlineMs: 30 * 60_000 } });
+      const parsed = parseProvisionInput({ instanceId: inst.instanceId, clientVpcId: net.vpcId, clientSubnetId: net.subnetId, clientSubnetCidr: net.cidr, verify: { enabled: false }, timeouts: { deadlineMs: 30 * 60_000, ...polling } });
       if (!parsed.ok) throw new Error(parsed.message);
       const t0 = Date.now();
       const handle = await startOrJoinAccess(client, taskQueue, parsed.input);
@@ -117,7 +121,7 @@ function apiCalls(sb: Sandbox): { total: number; throttled: number; byOperation:
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 // What the figures were measured on: cores and the load average when the run started (a busy machine moves them).
-const results: Record<string, unknown> = { machine: { cores: cpus().length, loadAverage1m: loadavg()[0], node: process.version }, startedAt: new Date().toISOString() };
+const results: Record<string, unknown> = { machine: { cores: cpus().length, loadAverage1m: loadavg()[0], node: process.version }, startedAt: new Date().toISOString(), polling: values.polling };
 const rows: string[] = [];
 let block = Number(process.env.BENCH_BLOCK ?? 60);
 
@@ -232,8 +236,9 @@ try {
       };
     });
     results.realistic = r;
-    rows.push(`| realistic 60 s + 60 s, 3 brokers, ${side} side by side | ratios ${r.ratios.map((x) => x.toFixed(3)).join(' / ')} (learning) | ${r.apiCallsPerAccess.toFixed(1)} calls, ${r.eventsPerAccess} events per access | ${r.failures} failed |`);
-    rows.push(`| realistic 60 s + 60 s, 3 brokers, then one on the warm worker | ratio ${r.warm.ratio.toFixed(3)} | ${r.warm.apiCalls} calls, ${r.warm.events} events | |`);
+    const pollingLabel = values.polling === 'default' ? '' : `, ${values.polling} polling`;
+    rows.push(`| realistic 60 s + 60 s, 3 brokers${pollingLabel}, ${side} side by side | ratios ${r.ratios.map((x) => x.toFixed(3)).join(' / ')} (learning) | ${r.apiCallsPerAccess.toFixed(1)} calls, ${r.eventsPerAccess} events per access | ${r.failures} failed |`);
+    rows.push(`| realistic 60 s + 60 s, 3 brokers${pollingLabel}, then one on the warm worker | ratio ${r.warm.ratio.toFixed(3)} | ${r.warm.apiCalls} calls, ${r.warm.events} events | |`);
   }
   if (parts.has('one')) {
     const r = await withSandbox(1, 3, 2_000, async (sb, tq) => {
