@@ -86,6 +86,9 @@ const spec = {
   ],
 } as const;
 
+/** The parsed flags of `crossvpc worker`. */
+type WorkerFlags = z.output<typeof spec.schema>;
+
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseFlags(spec, argv);
   if (!parsed.ok) return parsed.exitCode;
@@ -168,7 +171,7 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 async function runWorkers(
-  args: { 'wait-for-namespace'?: boolean | undefined; 'no-setup'?: boolean | undefined; rate?: number | undefined; 'client-vpc-id'?: string | undefined; 'cloud-rate'?: Partial<Record<CloudService, number>> | undefined; 'max-cached-workflows'?: number | undefined; 'workflow-task-slots'?: number | undefined },
+  args: WorkerFlags,
   o: {
     temporal: { address: string; namespace: string };
     taskQueue: string;
