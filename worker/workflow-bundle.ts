@@ -54,10 +54,13 @@ export function productBundleConfig(config: WebpackConfiguration): WebpackConfig
 }
 
 const noop = (): void => undefined;
-/** The bundler's logger: webpack's report of a successful build is not ours to print (errors reach the caller as the rejection). */
-const silent: Logger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop };
+/**
+ * The bundler's logger: webpack's report of a successful build is not ours to print; a failed build's report goes
+ * to stderr (the SDK logs it at error level and rejects with a generic message).
+ */
+const bundlerLogger: Logger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: (message) => void process.stderr.write(`${message}\n`) };
 
-/** The options of `bundleWorkflowCode` for the plain or the traced bundle, with a silent logger. */
+/** The options of `bundleWorkflowCode` for the plain or the traced bundle, with the bundler's logger (above). */
 export function workflowBundleOptions(kind: 'plain' | 'traced' = 'plain'): {
   logger: Logger;
   workflowsPath: string;
@@ -65,5 +68,5 @@ export function workflowBundleOptions(kind: 'plain' | 'traced' = 'plain'): {
   preloadModules: string[];
   webpackConfigHook: (config: WebpackConfiguration) => WebpackConfiguration;
 } {
-  return { logger: silent, workflowsPath, workflowInterceptorModules: kind === 'traced' ? [WORKFLOW_TRACING_MODULE] : [], preloadModules: [...WORKFLOW_SHARED_MODULES], webpackConfigHook: productBundleConfig };
+  return { logger: bundlerLogger, workflowsPath, workflowInterceptorModules: kind === 'traced' ? [WORKFLOW_TRACING_MODULE] : [], preloadModules: [...WORKFLOW_SHARED_MODULES], webpackConfigHook: productBundleConfig };
 }
