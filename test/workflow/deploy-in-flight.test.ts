@@ -22,7 +22,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
@@ -31,7 +30,7 @@ import { awaitAccessOutcome } from '../../src/temporal/access-client.js';
 import { workflowBundleOptions } from '../../worker/workflow-bundle.js';
 import { approveSignal, progressQuery } from '../../workflows/definitions.js';
 import { uniqueTaskQueue } from '../support/temporal-env.js';
-import { defaultRequest, eventually, resources, start, startSuite, withWorkers, type Suite } from './support.js';
+import { defaultRequest, eventually, patchIds, resources, start, startSuite, withWorkers, type Suite } from './support.js';
 
 type History = temporal.api.history.v1.IHistory;
 
@@ -84,12 +83,7 @@ async function changedBundle(): Promise<{ code: string }> {
 
 /** The ids of the history's patch markers of this test's change, in order (the product's own patches left out). */
 function changeMarkers(history: History): string[] {
-  return (history.events ?? []).flatMap((e) => {
-    const m = e.markerRecordedEventAttributes;
-    const data = m?.markerName === 'core_patch' ? m.details?.['patch-data']?.payloads?.[0] : undefined;
-    const id = data ? defaultPayloadConverter.fromPayload<{ id: string }>(data).id : '';
-    return id.startsWith('test-deploy-') ? [id] : [];
-  });
+  return patchIds(history).filter((id) => id.startsWith('test-deploy-'));
 }
 
 /** The build id of each completed workflow task (the SDK's default: worker package version + a hash of the bundle). */
