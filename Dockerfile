@@ -41,6 +41,9 @@ ENTRYPOINT ["node", "src/cli/crossvpc.mjs", "sandbox"]
 
 FROM base AS worker
 USER node
+# The worker process's environment (worker/process-settings.ts; glibc reads it at start, docs/operations.md
+# "A worker's memory"): big blocks in pages of their own, given back when freed.
+ENV MALLOC_MMAP_THRESHOLD_=131072
 # Prometheus /metrics, /healthz, /readyz (docs/operations.md "Metrics and health"); healthy = ready (polling).
 EXPOSE 9464
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \

@@ -3,7 +3,9 @@
  * server (one partition per task queue). The worker is the product's own `crossvpc worker` from dist/ (built
  * first), in a process of its own configured by OTC_* variables from the sandbox's ready line, so its peak RSS
  * (VmHWM) and CPU time are its own; `--inline` runs it in this process instead (the earlier way).
- * `BENCH_WORKER_NODE_ARGS` adds node flags to the worker process (e.g. `--cpu-prof`), `BENCH_WORKER_ARGS` flags to
+ * The worker process gets the deployed worker's environment (worker/process-settings.ts, as the Dockerfile sets
+ * it); `BENCH_WORKER_PLAIN=1` starts it without. `BENCH_WORKER_NODE_ARGS` adds node flags to the worker process
+ * (e.g. `--cpu-prof`), `BENCH_WORKER_ARGS` flags to
  * its `crossvpc worker` command (e.g. `--max-cached-workflows 500`), `BENCH_WORKER_LOG=<file>`
  * keeps its stderr, `BENCH_NO_BUILD=1` skips the build (dist/ as it is). Parts (`--part`):
  *   ratio      wall time of one access ÷ the cloud's critical path (service settle + endpoint settle), at 3, 12
@@ -37,6 +39,7 @@ import { startSandbox, type Sandbox } from '../src/sandbox/start-sandbox.js';
 import { startDevServer } from '../src/temporal/dev-server.js';
 import { awaitAccessOutcome, startOrJoinAccess } from '../src/temporal/access-client.js';
 import { sandboxEnv, sandboxRequest } from '../src/cli/dev/stack.js';
+import { WORKER_PROCESS_ENV } from '../worker/process-settings.js';
 import { createCrossVpcWorkers } from '../worker/worker.js';
 import { workflowBundleOptions } from '../worker/workflow-bundle.js';
 import { parseProvisionInput, portWorkflowId } from '../workflows/input.js';
@@ -121,7 +124,9 @@ function apiCalls(sb: Sandbox): { total: number; throttled: number; byOperation:
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 // What the figures were measured on: cores and the load average when the run started (a busy machine moves them).
-const results: Record<string, unknown> = { machine: { cores: cpus().length, loadAverage1m: loadavg()[0], node: process.version }, startedAt: new Date().toISOString(), polling: values.polling };
+/** The deployed worker's process environment (worker/process-settings.ts) unless `BENCH_WORKER_PLAIN=1`. */
+const workerProcessEnv: Record<string, string> = process.env.BENCH_WORKER_PLAIN === '1' ? {} : { ...WORKER_PROCESS_ENV };
+const results: Record<string, unknown> = { machine: { cores: cpus().length, loadAverage1m: loadavg()[0], node: process.version }, startedAt: new Date().toISOString(), polling: values.polling, workerProcessEnv };
 const rows: string[] = [];
 let block = Number(process.env.BENCH_BLOCK ?? 60);
 
@@ -133,7 +138,7 @@ interface WorkerProcess {
 }
 
 async function startWorkerProcess(sb: Sandbox, taskQueue: string): Promise<WorkerProcess> {
-  const env = { ...process.env, ...sandboxEnv(sb.ready, { address: server.address, namespace: 'default', taskQueue }), OTC_TIMEOUT_MS: '30000' };
+  const env = { ...process.env, ...workerProcessEnv, ...sandboxEnv(sb.ready, { address: server.address, namespace: 'default', taskQueue }), OTC_TIMEOUT_MS: '30000' };
   const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const workerArgs = (process.env.BENCH_WORKER_ARGS ?? '').split(' ').filter(Boolean);
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, 'src/cli/crossvpc.mjs', 'worker', ...workerArgs], { env, stdio: ['ignore', 'ignore', 'pipe'] });

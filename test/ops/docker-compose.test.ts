@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectRoot, temporalServerVersion } from '../../src/devtools/tool-paths.js';
+import { WORKER_PROCESS_ENV } from '../../worker/process-settings.js';
 import { composeCheck, entrypointScript, loadCompose, service, serviceEnv } from './support.js';
 
 // No Docker engine runs here: docker-compose.yml is validated with compose-go (the loader Docker
@@ -31,6 +32,17 @@ describe('docker-compose.yml', () => {
     const workerStage = dockerfile.slice(dockerfile.indexOf('FROM base AS worker'));
     expect(workerStage).toMatch(/HEALTHCHECK [^\n]*\\\n\s+CMD \[.*http:\/\/127\.0\.0\.1:9464\/readyz/);
     expect(workerStage).toMatch(/CMD \["--metrics-port", "9464", "--metrics-host", "0\.0\.0\.0"\]/);
+  });
+
+  it('the worker image starts its process with the worker process environment the benchmarks measure', () => {
+    const dockerfile = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8');
+    const workerStage = dockerfile.slice(dockerfile.indexOf('FROM base AS worker'));
+    const env = Object.fromEntries([...workerStage.matchAll(/^ENV (\w+)=(\S+)$/gm)].map((m) => [m[1], m[2]]));
+    expect(Object.keys(WORKER_PROCESS_ENV).length).toBeGreaterThan(0);
+    expect(env).toMatchObject(WORKER_PROCESS_ENV);
+    // Compose runs the image as built: nothing there replaces the process environment.
+    const worker = service(loadCompose(), 'worker');
+    for (const name of Object.keys(WORKER_PROCESS_ENV)) expect(worker.environment?.[name]).toBeUndefined();
   });
 
   it('runs temporalio/server with the schema from temporal-sql-tool (temporalio/admin-tools), no auto-setup, at the version the local stack builds', () => {

@@ -16,6 +16,7 @@ import { startTemporalServer, type RunningTemporalServer } from '../../src/devto
 import { findTemporalCli, findTemporalServer, projectRoot, type TemporalServerTools } from '../../src/devtools/tool-paths.js';
 import { freePort } from '../../src/temporal/dev-server.js';
 import type { ReadyLine } from '../../src/sandbox/start-sandbox.js';
+import { WORKER_PROCESS_ENV } from '../../worker/process-settings.js';
 
 const run = promisify(execFile);
 
@@ -165,11 +166,11 @@ export interface WorkerProcess {
 
 /**
  * `node src/cli/crossvpc.mjs worker` configured like an operator would configure it: OTC_* from the sandbox's
- * ready line (account A = default set, B = `client`), TEMPORAL_* for the server. Resolves once both workers
- * (main and verify) say they poll.
+ * ready line (account A = default set, B = `client`), TEMPORAL_* for the server, and the process environment the
+ * worker image sets (worker/process-settings.ts). Resolves once both workers (main and verify) say they poll.
  */
 export async function startWorkerProcess(ready: ReadyLine, temporal: { address: string; namespace: string; taskQueue: string }): Promise<WorkerProcess> {
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...sandboxEnv(ready, temporal) };
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...WORKER_PROCESS_ENV, ...sandboxEnv(ready, temporal) };
   const child = spawn(process.execPath, [CLI, 'worker'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const append = (d: Buffer): void => {
