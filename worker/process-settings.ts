@@ -9,8 +9,8 @@
 /**
  * Environment of the worker process. `MALLOC_MMAP_THRESHOLD_=131072`: an allocation of 128 KiB or more gets
  * pages of its own (mmap), given back to the system when it is freed. glibc starts at that threshold but raises
- * it to the size of every such block freed (up to 32 MiB), after which big short-lived buffers — workflow
- * activations and histories in the SDK's Rust core, V8's compiler zones — come from the malloc heaps, which keep
- * them. Setting it fixes it (and switches that raising off).
+ * it to the size of every such block freed (up to 32 MiB), after which big short-lived buffers (our reading, not
+ * profiled: workflow activations and histories in the SDK's Rust core, V8's compiler zones) come from the malloc
+ * heaps, which keep them. Setting it fixes it (and switches that raising off).
  */
 export const WORKER_PROCESS_ENV: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: '131072' };
