@@ -89,13 +89,18 @@ export const MAX_WINDOW_LOOKS = 10;
  * The window of typical settle times from recent observations. When the brackets "pending at t₁, settled at t₂"
  * overlap — the settle time is steady — the window is their intersection (a coarse first bracket is narrowed by
  * every later one); else the spread of their midpoints, preferring the precise ones (bracket at most two steps
- * wide). Widened by one step on each side; the step is {@link stepFor} the typical time, or longer so that the
+ * wide) and leaving out brackets without a pending look (upper bounds only). Widened by one step on each side;
+ * the step is {@link stepFor} the typical time (the median midpoint), or longer so that the
  * window takes at most {@link MAX_WINDOW_LOOKS} looks. When the intersection is at most two steps wide, the
  * window also says where they had all settled ({@link SettleWindow.settledByMs}).
  */
 export function windowFrom(observations: readonly SettleObservation[]): SettleWindow | null {
   if (observations.length === 0) return null;
-  const mids = observations.map((o) => ({ mid: (o.pendingAtMs + o.settledAtMs) / 2, width: o.settledAtMs - o.pendingAtMs }));
+  // A wait whose first look found the resource settled (a steady wait looks first where the others had settled)
+  // saw no pending look: its bracket [0, settled] is an upper bound, its midpoint half the settle time. It counts
+  // in the intersection below, but not among the midpoints while any wait saw its resource pending.
+  const bracketing = observations.filter((o) => o.pendingAtMs > 0);
+  const mids = (bracketing.length > 0 ? bracketing : observations).map((o) => ({ mid: (o.pendingAtMs + o.settledAtMs) / 2, width: o.settledAtMs - o.pendingAtMs }));
   const typical = median(mids.map((m) => m.mid));
   const baseStep = stepFor(typical);
   const lo = Math.max(...observations.map((o) => o.pendingAtMs));

@@ -107,6 +107,29 @@ describe('the schedule of looks', () => {
       ]),
     ).toEqual({ fromMs: 60_000 - 600, toMs: 62_000 + 600, stepMs: 600 });
   });
+
+  it('a wait that saw no pending look (its first look found it settled) bounds the window but does not widen it', () => {
+    // A loaded machine: looks run seconds late, so no bracket is precise and two of them do not overlap. Two steady
+    // waits found their resource settled at their first look (at 61 s and 60.5 s): [0, settled], midpoint ~30 s.
+    const loaded = [
+      { pendingAtMs: 58_000, settledAtMs: 62_500 },
+      { pendingAtMs: 63_000, settledAtMs: 66_000 },
+      { pendingAtMs: 0, settledAtMs: 61_000 },
+      { pendingAtMs: 0, settledAtMs: 60_500 },
+    ];
+    // The spread of the two waits that bracketed their settle (midpoints 60.25 s and 64.5 s), not from ~30 s.
+    expect(windowFrom(loaded)).toEqual({ fromMs: 60_250 - 624, toMs: 64_500 + 624, stepMs: 624 });
+    // They still count as upper bounds: with the brackets that overlap them, the intersection ends at the earliest.
+    // (step: 1 % of the one bracketing midpoint, 61.25 s; the intersection, 1 s, is within two steps: steady.)
+    expect(windowFrom([{ pendingAtMs: 59_500, settledAtMs: 63_000 }, { pendingAtMs: 0, settledAtMs: 60_500 }])).toEqual({
+      fromMs: 59_500 - 613,
+      toMs: 60_500 + 613,
+      stepMs: 613,
+      settledByMs: 60_500,
+    });
+    // Only such waits: their midpoints are all there is (a resource settled before every first look).
+    expect(windowFrom([{ pendingAtMs: 0, settledAtMs: 2_000 }])).toEqual({ fromMs: 0, toMs: 2_250, stepMs: 250 });
+  });
 });
 
 describe('the wait activity', () => {
