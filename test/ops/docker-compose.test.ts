@@ -11,6 +11,12 @@ import { composeCheck, entrypointScript, loadCompose, service, serviceEnv } from
 // Compose uses: Compose Specification schema + semantic checks), built by scripts/ensure-tools.sh.
 // test/ops/deployment.test.ts runs the same Temporal services without Docker.
 
+/** The Dockerfile's worker stage (the image compose builds for the worker). */
+function dockerWorkerStage(): string {
+  const dockerfile = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8');
+  return dockerfile.slice(dockerfile.indexOf('FROM base AS worker'));
+}
+
 describe('docker-compose.yml', () => {
   it('is a valid Compose project with Temporal on PostgreSQL, the UI and the worker built from the Dockerfile', () => {
     const project = loadCompose();
@@ -28,15 +34,13 @@ describe('docker-compose.yml', () => {
     expect(cmd[cmd.indexOf('--metrics-port') + 1]).toBe('9464');
     expect(cmd[cmd.indexOf('--metrics-host') + 1]).toBe('0.0.0.0');
     expect(worker.healthcheck?.test?.join(' ')).toContain('http://127.0.0.1:9464/readyz');
-    const dockerfile = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8');
-    const workerStage = dockerfile.slice(dockerfile.indexOf('FROM base AS worker'));
+    const workerStage = dockerWorkerStage();
     expect(workerStage).toMatch(/HEALTHCHECK [^\n]*\\\n\s+CMD \[.*http:\/\/127\.0\.0\.1:9464\/readyz/);
     expect(workerStage).toMatch(/CMD \["--metrics-port", "9464", "--metrics-host", "0\.0\.0\.0"\]/);
   });
 
   it('the worker image starts its process with the worker process environment the benchmarks measure', () => {
-    const dockerfile = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8');
-    const workerStage = dockerfile.slice(dockerfile.indexOf('FROM base AS worker'));
+    const workerStage = dockerWorkerStage();
     const env = Object.fromEntries([...workerStage.matchAll(/^ENV (\w+)=(\S+)$/gm)].map((m) => [m[1], m[2]]));
     expect(Object.keys(WORKER_PROCESS_ENV).length).toBeGreaterThan(0);
     expect(env).toMatchObject(WORKER_PROCESS_ENV);
