@@ -7,7 +7,7 @@
  * it); `BENCH_WORKER_PLAIN=1` starts it without. `BENCH_WORKER_NODE_ARGS` adds node flags to the worker process
  * (e.g. `--cpu-prof`), `BENCH_WORKER_ARGS` flags to
  * its `crossvpc worker` command (e.g. `--max-cached-workflows 500`), `BENCH_WORKER_LOG=<file>`
- * keeps its stderr, `BENCH_NO_BUILD=1` skips the build (dist/ as it is). Parts (`--part`):
+ * keeps its stderr, `BENCH_NO_BUILD=1` skips the build (dist/ as it is; a worker is refused when a source is newer). Parts (`--part`):
  *   ratio      wall time of one access ÷ the cloud's critical path (service settle + endpoint settle), at 3, 12
  *              and 30 brokers, short delays (1.5 s + 1.5 s); a cold worker and a warm one (second access).
  *   realistic  60 s + 60 s settles, 3 brokers, `--side` accesses side by side (started 2 s apart): ratio, API
@@ -36,6 +36,7 @@ import { accessTimeline, renderTimeline } from './access-timeline.js';
 import { createOtcClients } from '../src/otc/otc-clients.js';
 import { scaleScenario } from '../src/sandbox/scenario/scale-scenario.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/start-sandbox.js';
+import { buildIsCurrent } from '../src/devtools/build-state.js';
 import { startDevServer } from '../src/temporal/dev-server.js';
 import { awaitAccessOutcome, startOrJoinAccess } from '../src/temporal/access-client.js';
 import { sandboxEnv, sandboxRequest } from '../src/cli/dev/stack.js';
@@ -138,6 +139,8 @@ interface WorkerProcess {
 }
 
 async function startWorkerProcess(sb: Sandbox, taskQueue: string): Promise<WorkerProcess> {
+  // The launcher runs the sources through tsx when dist/ is older than them: figures of another program.
+  if (!buildIsCurrent()) throw new Error('dist/ is older than the sources (a .ts edited since the build): the worker would run from sources; rebuild (npm run build) or run without BENCH_NO_BUILD');
   const env = { ...process.env, ...workerProcessEnv, ...sandboxEnv(sb.ready, { address: server.address, namespace: 'default', taskQueue }), OTC_TIMEOUT_MS: '30000' };
   const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const workerArgs = (process.env.BENCH_WORKER_ARGS ?? '').split(' ').filter(Boolean);
