@@ -9,12 +9,15 @@
  * its `crossvpc worker` command (e.g. `--max-cached-workflows 500`), `BENCH_WORKER_LOG=<file>`
  * keeps its stderr, `BENCH_NO_BUILD=1` skips the build (dist/ as it is; a worker is refused when a source is newer). Parts (`--part`):
  *   ratio      wall time of one access ÷ the cloud's critical path (service settle + endpoint settle), at 3, 12
- *              and 30 brokers, short delays (1.5 s + 1.5 s); a cold worker and a warm one (second access).
+ *              and 30 brokers, short delays (1.5 s + 1.5 s); a cold worker and a warm one (second access). For
+ *              the warm access also the CPU seconds of the dev server, the worker and this process, and the share
+ *              of the machine's cores they kept busy over its wall time.
  *   realistic  60 s + 60 s settles, 3 brokers, `--side` accesses side by side (started 2 s apart): ratio, API
  *              calls and history events per access. `--polling fixed-1s`: the accesses ask for a look every second.
  *   scale      N accesses at once (3 brokers each, 2 s + 2 s), N from `--n 50,200,500`: throughput, peak RSS of
- *              this process (worker + sandbox + client), API calls and history events per access, failures,
- *              throttling.
+ *              the worker, API calls and history events per access, failures, throttling; CPU seconds per access
+ *              of the dev server, the worker and this process (sandbox + client), and the throughput the
+ *              machine's cores could give at that cost (cores × 60 s ÷ CPU-s per access: the run's ceiling here).
  * Prints a table and writes JSON to bench-results/ (git-ignored).
  *   one        one access (3 brokers, 2 s + 2 s): the worker's peak RSS for it.
  *   cli        `crossvpc provision --wait` against the default scenario with Kafka (1.5 s + 1.5 s, 3 brokers,
@@ -131,6 +134,18 @@ const results: Record<string, unknown> = { machine: { cores: cpus().length, load
 const rows: string[] = [];
 let block = Number(process.env.BENCH_BLOCK ?? 60);
 
+/** CPU time (user + system, ms) of a process so far, from /proc (USER_HZ = 100). */
+function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return ((Number(stat[11]) + Number(stat[12])) * 1000) / 100;
+}
+
+/** CPU time (ms) of the dev server, the worker (NaN inline) and this process (sandbox, client; the worker too inline). */
+function cpuNow(worker: WorkerProcess | undefined): { serverMs: number; workerMs: number; benchMs: number } {
+  const own = process.cpuUsage();
+  return { serverMs: processCpuMs(server.process.pid ?? 0), workerMs: worker ? worker.usage().cpuMs : NaN, benchMs: (own.user + own.system) / 1000 };
+}
+
 /** A `crossvpc worker` process of the product (dist/), configured from the sandbox's ready line. */
 interface WorkerProcess {
   /** Peak RSS (VmHWM) and CPU time (user + system) so far, read from /proc. */
@@ -155,12 +170,10 @@ async function startWorkerProcess(sb: Sandbox, taskQueue: string): Promise<Worke
     child.once('exit', (code) => reject(new Error(`worker exited (${code}) before polling: ${err}`)));
   });
   const pid = child.pid ?? 0;
-  const ticks = 100; // USER_HZ
   return {
     usage() {
       const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-      return { peakRssMb: Math.round(Number(hwm?.[1] ?? 0) / 1024), cpuMs: ((Number(stat[11]) + Number(stat[12])) * 1000) / ticks };
+      return { peakRssMb: Math.round(Number(hwm?.[1] ?? 0) / 1024), cpuMs: processCpuMs(pid) };
     },
     async stop() {
       const exited = new Promise((r) => child.once('exit', r));
@@ -181,17 +194,17 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number |
 /** The worker's figures of the last {@link withSandbox} run (process mode), else this process's peak RSS. */
 let lastWorker: { peakRssMb: number; cpuMs: number } | undefined;
 
-async function withSandbox<T>(instances: number, brokers: number, settleMs: number, fn: (sb: Sandbox, tq: string) => Promise<T>): Promise<T> {
+async function withSandbox<T>(instances: number, brokers: number, settleMs: number, fn: (sb: Sandbox, tq: string, worker?: WorkerProcess) => Promise<T>): Promise<T> {
   return withStartedSandbox(await startSandbox({ scenario: scaleScenario({ instances, brokers, delays: { serviceCreate: settleMs, endpointCreate: settleMs } }), kafka: false, addressPrefix: `127.${block++}`, log: () => undefined }), fn);
 }
 
-async function withStartedSandbox<T>(sb: Sandbox, fn: (sb: Sandbox, tq: string) => Promise<T>): Promise<T> {
+async function withStartedSandbox<T>(sb: Sandbox, fn: (sb: Sandbox, tq: string, worker?: WorkerProcess) => Promise<T>): Promise<T> {
   const taskQueue = `bench-${Date.now()}-${block}`;
   try {
     if (!inline) {
       const worker = await startWorkerProcess(sb, taskQueue);
       try {
-        const r = await fn(sb, taskQueue);
+        const r = await fn(sb, taskQueue, worker);
         lastWorker = worker.usage();
         return r;
       } finally {
@@ -211,16 +224,21 @@ try {
   if (parts.has('ratio')) {
     const out = [];
     for (const brokers of values.brokers.split(',').map(Number)) {
-      const r = await withSandbox(2, brokers, 1_500, async (sb, tq) => {
+      const r = await withSandbox(2, brokers, 1_500, async (sb, tq, worker) => {
         const [cold] = await runAccesses(sb, tq, [0], 0, 1);
         sb.callLog.clear();
+        const cpu0 = cpuNow(worker);
         const [warm] = await runAccesses(sb, tq, [1], 0, 1);
+        const cpu1 = cpuNow(worker);
+        // The warm access's CPU seconds by process (its history read included), and how busy that kept the cores.
+        const warmCpu = { server: (cpu1.serverMs - cpu0.serverMs) / 1000, worker: (cpu1.workerMs - cpu0.workerMs) / 1000, bench: (cpu1.benchMs - cpu0.benchMs) / 1000 };
+        const warmCoresBusy = (warmCpu.server + (Number.isNaN(warmCpu.worker) ? 0 : warmCpu.worker) + warmCpu.bench) / (((warm?.wallMs ?? NaN) / 1000) * cpus().length);
         const calls = apiCalls(sb);
         if (values.timeline && warm) process.stderr.write(`\n--- timeline, warm access, ${brokers} brokers (${warm.wallMs} ms)\n${renderTimeline((await accessTimeline(client, warm.workflowId, warm.childIds)).spans)}\n`);
-        return { brokers, coldRatio: (cold?.wallMs ?? NaN) / 3_000, warmRatio: (warm?.wallMs ?? NaN) / 3_000, warmWallMs: warm?.wallMs, warmApiCalls: calls.total, warmByOperation: calls.byOperation, warmEvents: warm?.events, ok: cold?.ok === true && warm?.ok === true };
+        return { brokers, coldRatio: (cold?.wallMs ?? NaN) / 3_000, warmRatio: (warm?.wallMs ?? NaN) / 3_000, warmWallMs: warm?.wallMs, warmApiCalls: calls.total, warmByOperation: calls.byOperation, warmEvents: warm?.events, warmCpu, warmCoresBusy, ok: cold?.ok === true && warm?.ok === true };
       });
       out.push(r);
-      rows.push(`| ratio, ${brokers} brokers, 1.5 s + 1.5 s, no Kafka | cold ${r.coldRatio.toFixed(3)} / warm ${r.warmRatio.toFixed(3)} | ${r.warmApiCalls} calls, ${r.warmEvents} events (warm) | ${r.ok ? 'ok' : 'FAILED'} |`);
+      rows.push(`| ratio, ${brokers} brokers, 1.5 s + 1.5 s, no Kafka | cold ${r.coldRatio.toFixed(3)} / warm ${r.warmRatio.toFixed(3)}; warm CPU-s: server ${r.warmCpu.server.toFixed(2)}, worker ${r.warmCpu.worker.toFixed(2)}, sandbox+client ${r.warmCpu.bench.toFixed(2)} (cores ${(r.warmCoresBusy * 100).toFixed(0)} % busy) | ${r.warmApiCalls} calls, ${r.warmEvents} events (warm) | ${r.ok ? 'ok' : 'FAILED'} |`);
     }
     results.ratio = out;
   }
@@ -302,18 +320,25 @@ try {
     const out = [];
     for (const n of values.n.split(',').map(Number)) {
       peakRss = process.memoryUsage().rss;
-      const r = await withSandbox(n, 3, 2_000, async (sb, tq) => {
+      const r = await withSandbox(n, 3, 2_000, async (sb, tq, worker) => {
+        const cpu0 = cpuNow(worker);
         const t0 = Date.now();
         const figures = await runAccesses(sb, tq, Array.from({ length: n }, (_, i) => i), 0, 10);
         const wallMs = Date.now() - t0;
+        const cpu1 = cpuNow(worker);
+        // CPU seconds per access by process, and the throughput the machine's cores could give at that cost
+        // (every core busy, nothing waiting): the ceiling of this run on this machine.
+        const cpuPerAccess = { server: (cpu1.serverMs - cpu0.serverMs) / n / 1000, worker: (cpu1.workerMs - cpu0.workerMs) / n / 1000, bench: (cpu1.benchMs - cpu0.benchMs) / n / 1000 };
+        const cpuTotalPerAccess = cpuPerAccess.server + (Number.isNaN(cpuPerAccess.worker) ? 0 : cpuPerAccess.worker) + cpuPerAccess.bench;
+        const cpuCeilingPerMin = (cpus().length * 60) / cpuTotalPerAccess;
         const calls = apiCalls(sb);
         const sampled = figures.filter((f) => f.events !== undefined).map((f) => f.events ?? 0);
-        return { n, byOperation: calls.byOperation, wallMs, accessesPerMin: (n / wallMs) * 60_000, apiCallsPerAccess: calls.total / n, eventsPerAccess: median(sampled), failures: figures.filter((f) => !f.ok).length, throttled: calls.throttled, medianAccessMs: median(figures.map((f) => f.wallMs)) };
+        return { n, byOperation: calls.byOperation, wallMs, accessesPerMin: (n / wallMs) * 60_000, cpuPerAccess, cpuTotalPerAccess, cpuCeilingPerMin, apiCallsPerAccess: calls.total / n, eventsPerAccess: median(sampled), failures: figures.filter((f) => !f.ok).length, throttled: calls.throttled, medianAccessMs: median(figures.map((f) => f.wallMs)) };
       });
       const row = { ...r, worker: lastWorker, benchProcessPeakRssMb: Math.round(peakRss / 2 ** 20) };
       out.push(row);
       process.stderr.write(`scale N=${n} done: ${JSON.stringify(row)}\n`);
-      rows.push(`| scale N=${n}, 3 brokers, 2 s + 2 s | ${(r.wallMs / 1000).toFixed(1)} s, ${r.accessesPerMin.toFixed(0)} accesses/min, worker peak RSS ${lastWorker?.peakRssMb} MB, worker CPU ${((lastWorker?.cpuMs ?? NaN) / 1000).toFixed(1)} s | ${r.apiCallsPerAccess.toFixed(1)} calls, ${r.eventsPerAccess} events per access | ${r.failures} failed, ${r.throttled} throttled |`);
+      rows.push(`| scale N=${n}, 3 brokers, 2 s + 2 s | ${(r.wallMs / 1000).toFixed(1)} s, ${r.accessesPerMin.toFixed(0)} accesses/min, worker peak RSS ${lastWorker?.peakRssMb} MB, worker CPU ${((lastWorker?.cpuMs ?? NaN) / 1000).toFixed(1)} s; CPU-s per access: server ${r.cpuPerAccess.server.toFixed(3)}, worker ${r.cpuPerAccess.worker.toFixed(3)}, sandbox+client ${r.cpuPerAccess.bench.toFixed(3)} → at most ${r.cpuCeilingPerMin.toFixed(0)}/min on ${cpus().length} cores | ${r.apiCallsPerAccess.toFixed(1)} calls, ${r.eventsPerAccess} events per access | ${r.failures} failed, ${r.throttled} throttled |`);
     }
     results.scale = out;
   }
