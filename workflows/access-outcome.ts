@@ -2,6 +2,7 @@
 import type { NetworkAclResult, SecurityGroupRuleResult, VerifyResult } from '../activities/types.js';
 import type { Leftover, PortProgressEntry } from './definitions.js';
 import type { PortResult } from './port-input.js';
+import { listText } from './saga.js';
 
 export interface AccessResult {
   status: 'verified' | 'unverified';
@@ -43,4 +44,13 @@ export interface AccessFailureDetails {
   ports: PortProgressEntry[];
   /** listener IP → advertised IP as read after the undo (when the run had touched them). */
   advertisedAfter?: Record<string, string>;
+}
+
+/**
+ * How a cancelled run says what became of it: the step it was in and what it undid. Built from its report, by the
+ * workflow and by the client alike: the server keeps no message of a cancellation (the client sees "Workflow
+ * canceled"), only the run's report in its memo.
+ */
+export function cancelledMessage(failedStep: string, undone: readonly string[]): string {
+  return `cancelled while ${failedStep}; ${undone.length ? `undone: ${listText(undone)}` : 'nothing was created'}`;
 }

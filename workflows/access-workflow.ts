@@ -32,7 +32,7 @@ import {
 import type { AccessBaseline, AccessState, InstanceView, VerifyResult } from '../activities/types.js';
 import { AccessProgressTracker } from './access-progress.js';
 import { AccessUndo } from './access-undo.js';
-import type { AccessFailureDetails, AccessResult } from './access-outcome.js';
+import { cancelledMessage, type AccessFailureDetails, type AccessResult } from './access-outcome.js';
 import { baselineEndpointIps } from './baseline.js';
 import { brokerNames, DEFAULT_ACCESS_ZONE } from './broker-names.js';
 import { approveSignal, progressQuery, type Leftover, type UndoReport } from './definitions.js';
@@ -55,6 +55,12 @@ export type { AccessFailureDetails, AccessResult } from './access-outcome.js';
 
 /** Patch id: an IP provisioning (`access.mode: "ip"`) of a named access of one VPC migrates it back to IPs. */
 export const MIGRATE_NAMES_TO_IP_PATCH = 'migrate-names-to-ip';
+
+/**
+ * Patch id: a run cancelled before it started anything ends with its report (the step it was in, nothing undone,
+ * nothing left) like every other cancelled run, instead of the bare cancellation (no step, no report in its memo).
+ */
+export const CANCEL_REPORT_PATCH = 'cancel-before-creating-reports';
 
 export async function provisionCrossVpcAccess(raw: unknown): Promise<AccessResult> {
   const input = validInput(raw);
@@ -317,7 +323,10 @@ export async function provisionCrossVpcAccess(raw: unknown): Promise<AccessResul
     if (undoSteps.size === 0) {
       // Nothing was started: fail with the original typed error.
       progress.phase('failed');
-      if (cancelled) return err as Error;
+      if (cancelled) {
+        if (!patched(CANCEL_REPORT_PATCH)) return err as Error;
+        return new CancelledFailure(cancelledMessage(failedStep, []), [details('rolled_back', cause, err, { undone: [], kept: [], leftovers: [] })]);
+      }
       const preflight = preflightOf(err);
       if (preflight) return preflight;
       return err instanceof ApplicationFailure
@@ -340,7 +349,7 @@ export async function provisionCrossVpcAccess(raw: unknown): Promise<AccessResul
     }
     progress.phase('rolled_back');
     const undone = listText(report.undone) || 'nothing (this run had created nothing)';
-    if (cancelled && CancellationScope.current().consideredCancelled) return new CancelledFailure(`cancelled while ${failedStep}; undone: ${undone}`, [d]);
+    if (cancelled && CancellationScope.current().consideredCancelled) return new CancelledFailure(cancelledMessage(failedStep, report.undone), [d]);
     return ApplicationFailure.create({ type: ErrorTypes.ProvisioningRolledBack, nonRetryable: true, message: `${failedStep} failed: ${cause}. Undone: ${undone}.`, details: [d] });
   }
 

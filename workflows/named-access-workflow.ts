@@ -18,6 +18,7 @@ import { ApplicationFailure, CancellationScope, CancelledFailure, condition, isC
 import type { ZoneView } from '../activities/dns.js';
 import type { AccessState, InstanceView, VerifyResult } from '../activities/types.js';
 import { AccessProgressTracker } from './access-progress.js';
+import { cancelledMessage } from './access-outcome.js';
 import { AccessUndo } from './access-undo.js';
 import { baselineEndpointIps } from './baseline.js';
 import { brokerNames, namedBootstrap } from './broker-names.js';
@@ -320,7 +321,7 @@ export async function provisionNamedClientVpc(raw: unknown): Promise<NamedAccess
       });
     }
     const undone = listText(report.undone) || 'nothing (this run had created nothing)';
-    if (cancelled && CancellationScope.current().consideredCancelled) return new CancelledFailure(`cancelled while ${failedStep}; undone: ${undone}`, [d]);
+    if (cancelled && CancellationScope.current().consideredCancelled) return new CancelledFailure(cancelledMessage(failedStep, report.undone), [d]);
     return ApplicationFailure.create({ type: ErrorTypes.ProvisioningRolledBack, nonRetryable: true, message: `${failedStep} failed: ${cause}. Undone: ${undone}.`, details: [d] });
   }
 }

@@ -5,7 +5,7 @@
 import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from './sdk.js';
 import { z } from 'zod';
-import type { AccessFailureDetails, AccessResult } from '../../workflows/access-outcome.js';
+import { cancelledMessage, type AccessFailureDetails, type AccessResult } from '../../workflows/access-outcome.js';
 import { ACCESS_REPORT_MEMO, type Leftover } from '../../workflows/definitions.js';
 import { ErrorTypes } from '../../workflows/errors.js';
 import { accessWorkflowId, namedAccessWorkflowId, removeClientWorkflowId, type ProvisionInput } from '../../workflows/input.js';
@@ -222,7 +222,8 @@ export function outcomeOfFailure(cause: Error | undefined, d: AccessFailureDetai
     ...(d?.advertisedAfter ? { advertisedAfter: d.advertisedAfter } : {}),
   });
   if (cause instanceof CancelledFailure) {
-    return { status: d?.status === 'failed' ? 'failed' : 'rolled_back', bootstrapServers: null, ports, error: error(ErrorTypes.Cancelled, cause.message || 'cancelled') };
+    // The server keeps no message of a cancellation ("Workflow canceled"): the run's report says what it was doing.
+    return { status: d?.status === 'failed' ? 'failed' : 'rolled_back', bootstrapServers: null, ports, error: error(ErrorTypes.Cancelled, d ? cancelledMessage(d.failedStep, d.undone) : cause.message || 'cancelled') };
   }
   if (cause instanceof ApplicationFailure) {
     const type = cause.type ?? 'Error';

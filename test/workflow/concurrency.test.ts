@@ -148,6 +148,7 @@ describe('one operation per instance at a time', () => {
       const cancelled = await awaitAccessOutcome(waiting);
       expect(cancelled.status).toBe('rolled_back');
       expect(cancelled.error?.type).toBe(ErrorTypes.Cancelled);
+      expect(cancelled.error).toMatchObject({ message: 'cancelled while waiting for the instance; nothing was created', failedStep: 'waiting for the instance', undone: [] });
       expect(await creates()).toBe(creating);
       await saveHistory(waiting, 'cancelled-waiting-for-lock');
       await a.signal(approveSignal);

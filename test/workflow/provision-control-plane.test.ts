@@ -135,6 +135,8 @@ describe('provisionCrossVpcAccess (control plane, no Kafka)', () => {
       const outcome = await awaitAccessOutcome(handle);
       expect(outcome.status).toBe('rolled_back');
       expect(outcome.error?.type).toBe('Cancelled');
+      // Said from the run's report (the server's own message is only "Workflow canceled").
+      expect(outcome.error?.message).toMatch(/^cancelled while provisioning the endpoints; undone: /);
       await expectNothingLeft(suite);
       await saveHistory(handle, 'cancelled-while-polling');
     });
@@ -161,6 +163,9 @@ describe('provisionCrossVpcAccess (control plane, no Kafka)', () => {
       const outcome = await awaitAccessOutcome(handle);
       expect(outcome.status).toBe('rolled_back');
       expect(outcome.error?.type).toBe('Cancelled');
+      // The run's report says where it was and that there was nothing to undo (not a bare "cancelled").
+      expect(outcome.error?.message).toBe('cancelled while reading the instance; nothing was created');
+      expect(outcome.error).toMatchObject({ failedStep: 'reading the instance', undone: [], kept: [] });
       const counts = await callCounts(suite);
       // (the IAM token request is a POST that creates nothing in the cloud)
       const mutating = Object.keys(counts).filter((op) => !op.startsWith('iam.') && /\.(create|delete|update|modify|permissions|add|remove|associate|disassociate)/i.test(op));
