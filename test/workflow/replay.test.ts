@@ -30,6 +30,7 @@ describe('replay of recorded histories', () => {
         'success-parent.json',
         'cancelled-waiting-for-lock.json',
         'cancelled-while-reading-instance.json',
+        'cancelled-while-reading-instance-reported.json',
         'cancelled-while-polling.json',
         'cancelled-during-listener-update.json',
         'cancelled-while-verifying.json',
