@@ -325,6 +325,7 @@ export async function provisionCrossVpcAccess(raw: unknown): Promise<AccessResul
       progress.phase('failed');
       if (cancelled) {
         if (!patched(CANCEL_REPORT_PATCH)) return err as Error;
+        progress.phase('rolled_back'); // the cloud is as the run found it, like any cancelled run's
         return new CancelledFailure(cancelledMessage(failedStep, []), [details('rolled_back', cause, err, { undone: [], kept: [], leftovers: [] })]);
       }
       const preflight = preflightOf(err);

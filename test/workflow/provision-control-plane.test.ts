@@ -166,6 +166,7 @@ describe('provisionCrossVpcAccess (control plane, no Kafka)', () => {
       // The run's report says where it was and that there was nothing to undo (not a bare "cancelled").
       expect(outcome.error?.message).toBe('cancelled while reading the instance; nothing was created');
       expect(outcome.error).toMatchObject({ failedStep: 'reading the instance', undone: [], kept: [] });
+      expect((await handle.describe()).searchAttributes.CrossVpcPhase).toEqual(['rolled_back']);
       const counts = await callCounts(suite);
       // (the IAM token request is a POST that creates nothing in the cloud)
       const mutating = Object.keys(counts).filter((op) => !op.startsWith('iam.') && /\.(create|delete|update|modify|permissions|add|remove|associate|disassociate)/i.test(op));
