@@ -321,13 +321,14 @@ export async function provisionCrossVpcAccess(raw: unknown): Promise<AccessResul
       });
     }
     if (undoSteps.size === 0) {
-      // Nothing was started: fail with the original typed error.
-      progress.phase('failed');
-      if (cancelled) {
-        if (!patched(CANCEL_REPORT_PATCH)) return err as Error;
-        progress.phase('rolled_back'); // the cloud is as the run found it, like any cancelled run's
+      // Nothing was started. Cancelled: rolled back (the cloud is as the run found it), with its report.
+      if (cancelled && patched(CANCEL_REPORT_PATCH)) {
+        progress.phase('rolled_back');
         return new CancelledFailure(cancelledMessage(failedStep, []), [details('rolled_back', cause, err, { undone: [], kept: [], leftovers: [] })]);
       }
+      // Else fail with the original typed error.
+      progress.phase('failed');
+      if (cancelled) return err as Error;
       const preflight = preflightOf(err);
       if (preflight) return preflight;
       return err instanceof ApplicationFailure
