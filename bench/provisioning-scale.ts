@@ -140,10 +140,19 @@ function processCpuMs(pid: number): number {
   return ((Number(stat[11]) + Number(stat[12])) * 1000) / 100;
 }
 
+interface CpuReading { serverMs: number; workerMs: number; benchMs: number }
+
 /** CPU time (ms) of the dev server, the worker (NaN inline) and this process (sandbox, client; the worker too inline). */
-function cpuNow(worker: WorkerProcess | undefined): { serverMs: number; workerMs: number; benchMs: number } {
+function cpuNow(worker: WorkerProcess | undefined): CpuReading {
   const own = process.cpuUsage();
   return { serverMs: processCpuMs(server.process.pid ?? 0), workerMs: worker ? worker.usage().cpuMs : NaN, benchMs: (own.user + own.system) / 1000 };
+}
+
+/** CPU seconds spent between two readings, per process and in all (an inline worker's is in `bench`), ÷ `per`. */
+function cpuSpent(a: CpuReading, b: CpuReading, per = 1): { server: number; worker: number; bench: number; total: number } {
+  const s = (ms: number): number => ms / per / 1000;
+  const spent = { server: s(b.serverMs - a.serverMs), worker: s(b.workerMs - a.workerMs), bench: s(b.benchMs - a.benchMs) };
+  return { ...spent, total: spent.server + (Number.isNaN(spent.worker) ? 0 : spent.worker) + spent.bench };
 }
 
 /** A `crossvpc worker` process of the product (dist/), configured from the sandbox's ready line. */
@@ -231,8 +240,8 @@ try {
         const [warm] = await runAccesses(sb, tq, [1], 0, 1);
         const cpu1 = cpuNow(worker);
         // The warm access's CPU seconds by process (its history read included), and how busy that kept the cores.
-        const warmCpu = { server: (cpu1.serverMs - cpu0.serverMs) / 1000, worker: (cpu1.workerMs - cpu0.workerMs) / 1000, bench: (cpu1.benchMs - cpu0.benchMs) / 1000 };
-        const warmCoresBusy = (warmCpu.server + (Number.isNaN(warmCpu.worker) ? 0 : warmCpu.worker) + warmCpu.bench) / (((warm?.wallMs ?? NaN) / 1000) * cpus().length);
+        const warmCpu = cpuSpent(cpu0, cpu1);
+        const warmCoresBusy = warmCpu.total / (((warm?.wallMs ?? NaN) / 1000) * cpus().length);
         const calls = apiCalls(sb);
         if (values.timeline && warm) process.stderr.write(`\n--- timeline, warm access, ${brokers} brokers (${warm.wallMs} ms)\n${renderTimeline((await accessTimeline(client, warm.workflowId, warm.childIds)).spans)}\n`);
         return { brokers, coldRatio: (cold?.wallMs ?? NaN) / 3_000, warmRatio: (warm?.wallMs ?? NaN) / 3_000, warmWallMs: warm?.wallMs, warmApiCalls: calls.total, warmByOperation: calls.byOperation, warmEvents: warm?.events, warmCpu, warmCoresBusy, ok: cold?.ok === true && warm?.ok === true };
@@ -328,8 +337,7 @@ try {
         const cpu1 = cpuNow(worker);
         // CPU seconds per access by process, and the throughput the machine's cores could give at that cost
         // (every core busy, nothing waiting): the ceiling of this run on this machine.
-        const cpuPerAccess = { server: (cpu1.serverMs - cpu0.serverMs) / n / 1000, worker: (cpu1.workerMs - cpu0.workerMs) / n / 1000, bench: (cpu1.benchMs - cpu0.benchMs) / n / 1000 };
-        const cpuTotalPerAccess = cpuPerAccess.server + (Number.isNaN(cpuPerAccess.worker) ? 0 : cpuPerAccess.worker) + cpuPerAccess.bench;
+        const { total: cpuTotalPerAccess, ...cpuPerAccess } = cpuSpent(cpu0, cpu1, n);
         const cpuCeilingPerMin = (cpus().length * 60) / cpuTotalPerAccess;
         const calls = apiCalls(sb);
         const sampled = figures.filter((f) => f.events !== undefined).map((f) => f.events ?? 0);
