@@ -28,6 +28,7 @@ import { ProgressPrinter } from '../progress-view.js';
 import { ConfigError } from '../../config/config-error.js';
 import { tracingConfig, type TracingConfig } from '../../config/otel-env.js';
 import type { WorkerTracing } from '../../../worker/tracing.js';
+import { startWorkerTracing } from '../../../worker/start-tracing.js';
 
 export const summary = 'run everything locally (Temporal dev server + UI, sandbox with Kafka, worker) and provision the demo instance';
 
@@ -141,8 +142,8 @@ export async function run(argv: string[]): Promise<number> {
   let shutdownTracing = (): Promise<void> => Promise.resolve();
   try {
     if (tracingSettings) {
-      const sdk = (await import('../../telemetry/tracing.js')).startTracing(tracingSettings);
-      tracing = (await import('../../../worker/tracing.js')).workerTracing(sdk);
+      const { sdk, tracing: t } = await startWorkerTracing(tracingSettings);
+      tracing = t;
       shutdownTracing = () => sdk.shutdown();
       say(`tracing on: spans by OTLP to ${sdk.exportsTo}`);
     }

@@ -20,6 +20,7 @@ import { CONNECTION_ENV, HELP_FLAG, TASK_QUEUE_ENV, TASK_QUEUE_FLAG, flag } from
 import { parseFlags } from '../output.js';
 import type { CloudService } from '../../../workflows/task-queues.js';
 import type { WorkerTracing } from '../../../worker/tracing.js';
+import { startWorkerTracing } from '../../../worker/start-tracing.js';
 import { tracingConfig, type TracingConfig } from '../../config/otel-env.js';
 
 export const summary = 'run the provisioning worker (workflows + OTC activities) and the verify worker';
@@ -154,8 +155,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   let tracing: WorkerTracing | undefined;
   if (tracingSettings) {
-    const sdk = (await import('../../telemetry/tracing.js')).startTracing(tracingSettings);
-    tracing = (await import('../../../worker/tracing.js')).workerTracing(sdk);
+    const { sdk, tracing: t } = await startWorkerTracing(tracingSettings);
+    tracing = t;
     shutdownTracing = () => sdk.shutdown();
     say(`tracing on: spans by OTLP to ${sdk.exportsTo}`);
   }
