@@ -18,6 +18,7 @@ import {
   defaultRequest,
   eventually,
   FAST_TIMEOUTS,
+  patchIds,
   provision,
   resetSandbox,
   resources,
@@ -167,6 +168,8 @@ describe('provisionCrossVpcAccess (control plane, no Kafka)', () => {
       expect(outcome.error?.message).toBe('cancelled while reading the instance; nothing was created');
       expect(outcome.error).toMatchObject({ failedStep: 'reading the instance', undone: [], kept: [] });
       expect((await handle.describe()).searchAttributes.CrossVpcPhase).toEqual(['rolled_back']);
+      // The patch id is part of every such history: pinned here as written (a renamed id breaks their replay).
+      expect(patchIds(await handle.fetchHistory())).toContain('cancel-before-creating-reports');
       const counts = await callCounts(suite);
       // (the IAM token request is a POST that creates nothing in the cloud)
       const mutating = Object.keys(counts).filter((op) => !op.startsWith('iam.') && /\.(create|delete|update|modify|permissions|add|remove|associate|disassociate)/i.test(op));
